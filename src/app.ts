@@ -1,0 +1,130 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import { type Clock, systemClock } from "./clock.ts";
+import type { InstanceSecrets } from "./config/bootstrap-secrets.ts";
+import type { Config } from "./config/read-config.ts";
+import { SecretBox } from "./crypto/secret-box.ts";
+import { AgentExecutor } from "./executors/agent/agent-executor.ts";
+import type { Executor } from "./executors/executor.ts";
+import { LocalForge } from "./forges/local/local-forge.ts";
+import { AdmissionBatcher } from "./ingress/admission-batcher.ts";
+import type { IngressContext } from "./ingress/ingress-context.ts";
+import { AuthFailureLimits, TriggerRateLimits } from "./ingress/rate-limits.ts";
+import { RefusalLog } from "./ingress/refusal-log.ts";
+import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
+import { Worker } from "./queue/worker.ts";
+import { RunJobHandler } from "./runs/run-job-handler.ts";
+import { openStore, type Store } from "./store/database.ts";
+import { Metrics } from "./telemetry/metrics.ts";
+
+/** Everything one process holds, wired once at start-up. */
+export interface App {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  secretBox: SecretBox;
+  adminToken: string;
+  metrics: Metrics;
+  forge: LocalForge;
+  ingress: IngressContext;
+  /** Absent in an api-only process. */
+  worker: Worker | undefined;
+  now: Clock;
+  close(): Promise<void>;
+}
+
+export async function createApp(
+  config: Config,
+  secrets: InstanceSecrets,
+  logger: Logger,
+  now: Clock = systemClock,
+): Promise<App> {
+  const store = await openStore(config);
+  const db = store.db;
+  const secretBox = new SecretBox(secrets.secretKey);
+  const metrics = new Metrics();
+  const forge = new LocalForge({
+    db,
+    repositoriesDir: path.join(config.dataDir, "repositories"),
+    publicUrl: config.publicUrl,
+    now,
+  });
+
+  const worker =
+    config.role === "api"
+      ? undefined
+      : createWorker(config, store, forge, metrics, logger, now);
+
+  const ingress: IngressContext = {
+    db,
+    secretBox,
+    batcher: new AdmissionBatcher(db, now, logger, () => worker?.wake()),
+    refusals: new RefusalLog(db, logger),
+    triggerLimits: new TriggerRateLimits(),
+    authFailures: new AuthFailureLimits(config.authFailureLimitPerMinute),
+    metrics,
+    logger,
+    publicUrl: config.publicUrl,
+    now,
+  };
+
+  if (worker) {
+    if (store.dialect === "sqlite") {
+      // One process owns a SQLite file: running jobs are a dead
+      // predecessor's, and need not wait for their leases to lapse.
+      const released = await releaseOrphanedJobs(db, now());
+      if (released > 0)
+        logger.info({ released }, "released jobs of a previous process");
+    }
+    worker.start();
+  }
+
+  return {
+    config,
+    logger,
+    store,
+    secretBox,
+    adminToken: secrets.adminToken,
+    metrics,
+    forge,
+    ingress,
+    worker,
+    now,
+    async close() {
+      await worker?.stop();
+      await ingress.refusals.flush();
+      await store.close();
+    },
+  };
+}
+
+function createWorker(
+  config: Config,
+  store: Store,
+  forge: LocalForge,
+  metrics: Metrics,
+  logger: Logger,
+  now: Clock,
+): Worker {
+  const executors = new Map<string, Executor>([
+    ["agent", new AgentExecutor(config.model.kind)],
+  ]);
+  const handler = new RunJobHandler({
+    db: store.db,
+    forge,
+    executors,
+    workspacesDir: path.join(config.dataDir, "workspaces"),
+    publicUrl: config.publicUrl,
+    logger,
+    now,
+    metrics,
+  });
+  return new Worker({
+    db: store.db,
+    handler,
+    logger,
+    now,
+    concurrency: config.workerConcurrency,
+    projectConcurrency: config.projectConcurrency,
+  });
+}

@@ -1,0 +1,75 @@
+import type { GitWorkspace } from "./git-workspace.ts";
+
+/** The part of a project a forge needs to find its repository. */
+export interface ForgeProject {
+  id: number;
+  path: string;
+  defaultBranch: string;
+}
+
+/** A merge request in GitLab's shape, as the admin API returns it. */
+export interface MergeRequest {
+  id: number;
+  iid: number;
+  project_id: number;
+  title: string;
+  description: string;
+  source_branch: string;
+  target_branch: string;
+  state: "opened" | "merged" | "closed";
+  draft: boolean;
+  web_url: string;
+  merge_commit_sha: string | null;
+  created_at: string;
+  updated_at: string;
+  merged_at: string | null;
+}
+
+export interface OpenMergeRequestInput {
+  title: string;
+  description: string;
+  sourceBranch: string;
+  targetBranch: string;
+  externalReference: string;
+  runId: number;
+}
+
+export interface CheckoutResult {
+  workspace: GitWorkspace;
+  /** False when the branch already existed on the forge (a retry). */
+  branchCreated: boolean;
+}
+
+/**
+ * Where repositories and merge requests live. Every method is idempotent
+ * where a workflow retry could call it twice: a second checkout of the
+ * same branch reuses it, and the workflow asks for an open merge request
+ * before opening one.
+ */
+export interface Forge {
+  /** Clones the project into `dir` with `branch` checked out: the forge's
+   * branch when it exists, otherwise a new one from the default branch. */
+  checkout(
+    project: ForgeProject,
+    dir: string,
+    branch: string,
+    signal?: AbortSignal,
+  ): Promise<CheckoutResult>;
+
+  /** Pushes `branch` from the workspace to the forge. */
+  push(
+    workspace: GitWorkspace,
+    branch: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+
+  findOpenMergeRequest(
+    project: ForgeProject,
+    sourceBranch: string,
+  ): Promise<MergeRequest | undefined>;
+
+  openMergeRequest(
+    project: ForgeProject,
+    input: OpenMergeRequestInput,
+  ): Promise<MergeRequest>;
+}

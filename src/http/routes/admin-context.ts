@@ -1,0 +1,38 @@
+import type { FastifyRequest } from "fastify";
+import type { App } from "../../app.ts";
+import { ADMIN_ACTOR } from "../../audit/audit-event.ts";
+import { findProject, type Project } from "../../projects/project.ts";
+import { notFound } from "../http-error.ts";
+
+/** Loads the project named by `:id` (numeric or URL-encoded path). */
+export async function projectParam(
+  app: App,
+  request: FastifyRequest,
+): Promise<Project> {
+  const { id } = request.params as { id: string };
+  const project = await findProject(app.store.db, id);
+  if (!project) throw notFound("Project");
+  return project;
+}
+
+/** A numeric path parameter, or a 404 for anything else. */
+export function numericParam(
+  request: FastifyRequest,
+  name: string,
+  what: string,
+): number {
+  const value = (request.params as Record<string, string>)[name];
+  if (!value || !/^\d{1,12}$/.test(value)) throw notFound(what);
+  return Number(value);
+}
+
+/** Who is making an admin change, and from where, for the audit log. */
+export function changeContext(app: App, request: FastifyRequest) {
+  return {
+    db: app.store.db,
+    secretBox: app.secretBox,
+    actor: ADMIN_ACTOR,
+    ipAddress: request.ip,
+    now: app.now(),
+  };
+}

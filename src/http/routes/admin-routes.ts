@@ -1,0 +1,28 @@
+import type { FastifyInstance } from "fastify";
+import type { App } from "../../app.ts";
+import { adminGuard } from "../admin-auth.ts";
+import { auditEventRoutes } from "./audit-events.ts";
+import { deliveryRoutes } from "./deliveries.ts";
+import { mergeRequestRoutes } from "./merge-requests.ts";
+import { projectRoutes } from "./projects.ts";
+import { repositoryRoutes } from "./repository.ts";
+import { runRoutes } from "./runs.ts";
+import { triggerRoutes } from "./triggers.ts";
+
+/** The admin API of DESIGN.md §3, all behind the admin token. */
+export function adminRoutes(app: App) {
+  return async (server: FastifyInstance) => {
+    server.addHook("onRequest", adminGuard(app.adminToken));
+    for (const routes of [
+      projectRoutes,
+      triggerRoutes,
+      runRoutes,
+      deliveryRoutes,
+      auditEventRoutes,
+      mergeRequestRoutes,
+      repositoryRoutes,
+    ]) {
+      server.register(routes(app));
+    }
+  };
+}

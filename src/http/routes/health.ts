@@ -1,0 +1,60 @@
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import type { App } from "../../app.ts";
+import { migrationsApplied } from "../../store/database.ts";
+
+/** /-/liveness, /-/readiness and /-/metrics, served by every role. */
+export function healthRoutes(app: App) {
+  return async (server: FastifyInstance) => {
+    server.get("/-/liveness", async () => ({ status: "ok" }));
+
+    server.get("/-/readiness", async (_request, reply) => {
+      try {
+        await sql`select 1`.execute(app.store.db);
+        if (!(await migrationsApplied(app.store))) {
+          return reply
+            .code(503)
+            .send({ status: "failed", database: "migrations pending" });
+        }
+        return { status: "ok", database: "ok" };
+      } catch (error) {
+        app.logger.warn({ err: error }, "readiness check failed");
+        return reply
+          .code(503)
+          .send({ status: "failed", database: "unreachable" });
+      }
+    });
+
+    server.get("/-/metrics", async (_request, reply) => {
+      await refreshGauges(app);
+      return reply
+        .header("content-type", app.metrics.registry.contentType)
+        .send(await app.metrics.registry.metrics());
+    });
+  };
+}
+
+/** Runs by status and queue depth are read from the database, so every
+ * process reports the whole deployment's figures. */
+async function refreshGauges(app: App): Promise<void> {
+  const db = app.store.db;
+  const runs = await db
+    .selectFrom("runs")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
+    .groupBy("status")
+    .execute();
+  app.metrics.runs.reset();
+  for (const row of runs)
+    app.metrics.runs.set({ status: row.status }, Number(row.count));
+
+  const jobs = await db
+    .selectFrom("jobs")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
+    .where("status", "in", ["pending", "running"])
+    .groupBy("status")
+    .execute();
+  app.metrics.queueDepth.reset();
+  for (const row of jobs) {
+    app.metrics.queueDepth.set({ state: row.status }, Number(row.count));
+  }
+}

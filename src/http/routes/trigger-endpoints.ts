@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { App } from "../../app.ts";
+import {
+  type Answer,
+  receiveDelivery,
+} from "../../ingress/receive-delivery.ts";
+
+const GENERIC = "/api/v4/projects/:id/workflows/trigger";
+const PER_TRIGGER =
+  "/api/v4/projects/:id/workflows/triggers/:trigger_id/webhook";
+const OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"] as const;
+
+interface Params {
+  id: string;
+  trigger_id?: string;
+}
+
+/**
+ * The two ways in for deliveries (DESIGN.md §4). The body is kept as raw
+ * bytes: signatures are checked over exactly what was sent, and nothing
+ * parses it before they pass. Fastify enforces the size limit while
+ * reading (413) and refuses other content types (415).
+ */
+export function triggerEndpoints(app: App) {
+  return async (server: FastifyInstance) => {
+    server.removeAllContentTypeParsers();
+    server.addContentTypeParser(
+      "application/json",
+      { parseAs: "buffer" },
+      (_request, body, done) => done(null, body),
+    );
+
+    const handle = async (
+      request: FastifyRequest<{ Params: Params }>,
+      reply: FastifyReply,
+    ) => {
+      const receivedAt = new Date();
+      const triggerId = request.params.trigger_id;
+      if (triggerId !== undefined && !/^\d{1,12}$/.test(triggerId)) {
+        return reply.code(404).send({ message: "404 Trigger Not Found" });
+      }
+      const answer = await receiveDelivery(app.ingress, {
+        projectRef: request.params.id,
+        triggerId: triggerId === undefined ? undefined : Number(triggerId),
+        headers: request.headers as Record<string, string | undefined>,
+        rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+        receivedAt,
+        sourceIp: request.ip,
+      });
+      return send(reply, answer);
+    };
+
+    server.post(GENERIC, handle);
+    server.post(PER_TRIGGER, handle);
+    for (const url of [GENERIC, PER_TRIGGER]) {
+      server.route({
+        method: [...OTHER_METHODS],
+        url,
+        handler: async (_request, reply) =>
+          reply
+            .code(405)
+            .header("allow", "POST")
+            .send({ message: "405 Method Not Allowed" }),
+      });
+    }
+  };
+}
+
+function send(reply: FastifyReply, answer: Answer) {
+  for (const [name, value] of Object.entries(answer.headers)) {
+    reply.header(name, value);
+  }
+  return reply.code(answer.status).send(answer.body);
+}

@@ -1,0 +1,69 @@
+import { hashToken } from "../crypto/tokens.ts";
+import type { Project } from "../projects/project.ts";
+import type { InboundDelivery, Source } from "../sources/source.ts";
+import {
+  findTrigger,
+  findTriggerByTokenHash,
+  triggerAcceptsToken,
+} from "../triggers/find-trigger.ts";
+import type { Trigger } from "../triggers/trigger.ts";
+import type { IngressContext } from "./ingress-context.ts";
+import { Refusal, UNAUTHORIZED } from "./refusal.ts";
+
+/** The token a sender presents: X-Gitlab-Token, or a Bearer credential. */
+export function presentedToken(
+  headers: InboundDelivery["headers"],
+): string | undefined {
+  const token = headers["x-gitlab-token"];
+  if (token) return token;
+  const authorization = headers.authorization;
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+/**
+ * Finds the trigger a delivery is for and proves the sender holds its
+ * secret: the token, the signature, or both, as the trigger's `auth`
+ * says. At the generic endpoint the token names the trigger, so it is
+ * always needed; at a per-trigger URL the URL names it.
+ */
+export async function authenticate(
+  context: IngressContext,
+  project: Project,
+  triggerId: number | undefined,
+  source: (trigger: Trigger) => Source,
+  delivery: InboundDelivery,
+): Promise<Trigger> {
+  const now = context.now();
+  const token = presentedToken(delivery.headers);
+  const tokenHash = token === undefined ? undefined : hashToken(token);
+
+  let trigger: Trigger | undefined;
+  if (triggerId === undefined) {
+    if (!tokenHash) throw new Refusal(401, UNAUTHORIZED, "token missing");
+    trigger = await findTriggerByTokenHash(
+      context.db,
+      project.id,
+      tokenHash,
+      now,
+    );
+    if (!trigger) throw new Refusal(401, UNAUTHORIZED, "token unknown");
+  } else {
+    trigger = await findTrigger(context.db, project.id, triggerId, now);
+    if (!trigger) throw new Refusal(404, "404 Trigger Not Found", "route");
+    if (trigger.auth !== "signature") {
+      if (!tokenHash) throw new Refusal(401, UNAUTHORIZED, "token missing");
+      if (!(await triggerAcceptsToken(context.db, trigger, tokenHash, now))) {
+        throw new Refusal(401, UNAUTHORIZED, "token unknown");
+      }
+    }
+  }
+
+  if (trigger.auth !== "token") {
+    const secrets = trigger.sealedSigningSecrets.map((sealed) =>
+      context.secretBox.open(sealed),
+    );
+    source(trigger).verifySignature(delivery, secrets, now);
+  }
+  return trigger;
+}

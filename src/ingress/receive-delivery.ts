@@ -1,0 +1,302 @@
+import { createHash } from "node:crypto";
+import { findProject, type Project } from "../projects/project.ts";
+import { findRun } from "../runs/run-record.ts";
+import { runView } from "../runs/run-view.ts";
+import { genericSource } from "../sources/generic/index.ts";
+import { sourceNamed } from "../sources/registry.ts";
+import type { InboundDelivery, Source } from "../sources/source.ts";
+import type { Trigger } from "../triggers/trigger.ts";
+import type { AdmissionResult } from "./admit-delivery.ts";
+import { authenticate } from "./authenticate.ts";
+import type { IngressContext } from "./ingress-context.ts";
+import { maskHeaders } from "./mask-headers.ts";
+import { Refusal } from "./refusal.ts";
+
+export interface DeliveryRequest extends InboundDelivery {
+  projectRef: string;
+  /** Set at a per-trigger URL; absent at the generic endpoint. */
+  triggerId: number | undefined;
+  sourceIp: string;
+}
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A delivery's whole way in, in the order STYLE.md fixes: route, auth,
+ * signature, rate limit, schema, rules, then one durable commit before the
+ * answer. (Size and content type were checked by the HTTP layer.)
+ */
+export async function receiveDelivery(
+  context: IngressContext,
+  request: DeliveryRequest,
+): Promise<Answer> {
+  const project = await findProject(context.db, request.projectRef);
+  if (!project) return finish(context, request, undefined, notFound());
+
+  let trigger: Trigger | undefined;
+  try {
+    await context.authFailures.check(request.sourceIp);
+    trigger = await authenticate(
+      context,
+      project,
+      request.triggerId,
+      (found) => sourceFor(found, request.triggerId),
+      request,
+    ).catch(async (error: unknown) => {
+      if (error instanceof Refusal && error.status === 401) {
+        await context.authFailures.recordFailure(request.sourceIp);
+      }
+      throw error;
+    });
+    if (!trigger.enabled) {
+      throw new Refusal(
+        403,
+        `403 Forbidden - trigger ${trigger.id} is disabled`,
+        "trigger disabled",
+      );
+    }
+    const limitHeaders = await context.triggerLimits.consume(trigger);
+    const answer = await admitAuthentic(context, {
+      project,
+      trigger,
+      source: sourceFor(trigger, request.triggerId),
+      request,
+    });
+    return finish(
+      context,
+      request,
+      project,
+      {
+        ...answer,
+        headers: { ...limitHeaders, ...answer.headers },
+      },
+      trigger,
+    );
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return finish(
+      context,
+      request,
+      project,
+      refusalAnswer(error),
+      trigger,
+      error,
+    );
+  }
+}
+
+interface Authentic {
+  project: Project;
+  trigger: Trigger;
+  source: Source;
+  request: DeliveryRequest;
+  redeliveryOf?: number;
+}
+
+/**
+ * Everything after authentication: parse, normalize, apply the rules and
+ * commit. An admin's redelivery enters here, its authenticity vouched for
+ * by the admin token instead of the sender's signature.
+ */
+export async function admitAuthentic(
+  context: IngressContext,
+  authentic: Authentic,
+): Promise<Answer> {
+  const { project, trigger, source, request } = authentic;
+  const verifiedAt = context.now();
+  const body = parseJson(request.rawBody);
+  const normalized = source.normalize(body, trigger);
+  if (normalized.kind === "ignored") {
+    return {
+      status: 200,
+      body: { status: "ignored", reason: normalized.reason },
+      headers: {},
+    };
+  }
+
+  const { ticket } = normalized;
+  const workflowType = ticket.workflowType ?? trigger.defaultWorkflowType;
+  if (!trigger.workflowTypes.includes(workflowType)) {
+    throw new Refusal(
+      403,
+      `403 Forbidden - workflow type "${workflowType}" is not allowed by trigger ${trigger.id}`,
+      "workflow type",
+    );
+  }
+
+  const deliveryId = source.deliveryId(request);
+  let result: AdmissionResult;
+  try {
+    result = await context.batcher.submit({
+      project,
+      trigger,
+      ticket,
+      workflowType,
+      deliveryKey: deliveryId
+        ? `id:${deliveryId}`
+        : `sha256:${createHash("sha256").update(request.rawBody).digest("hex")}`,
+      sourceIp: request.sourceIp,
+      headers: maskHeaders(request.headers),
+      body: request.rawBody.toString("utf8"),
+      receivedAt: request.receivedAt,
+      verifiedAt,
+      ...(authentic.redeliveryOf
+        ? { redeliveryOf: authentic.redeliveryOf }
+        : {}),
+    });
+  } catch (error) {
+    context.logger.error({ err: error }, "storage refused a delivery");
+    throw new Refusal(
+      503,
+      "503 Service Unavailable - storage is unavailable; nothing was accepted, retry later",
+      "storage",
+    );
+  }
+
+  if (result.kind === "accepted") {
+    const statusUrl = `${context.publicUrl}/api/v4/projects/${project.id}/workflows/runs/${result.runId}`;
+    return {
+      status: 202,
+      body: {
+        id: result.runId,
+        status: "queued",
+        workflow_type: workflowType,
+        external_reference: ticket.externalReference,
+        status_url: statusUrl,
+        web_url: statusUrl,
+      },
+      headers: {},
+    };
+  }
+  const run = await findRun(context.db, project.id, result.runId);
+  const view = run
+    ? await runView(context.db, run, {
+        publicUrl: context.publicUrl,
+        projectPath: project.path,
+        withEvents: false,
+      })
+    : { id: result.runId };
+  return { status: 200, body: { ...view, duplicate: true }, headers: {} };
+}
+
+function sourceFor(trigger: Trigger, triggerId: number | undefined): Source {
+  // The generic endpoint always speaks the generic shape.
+  if (triggerId === undefined) return genericSource;
+  const source = sourceNamed(trigger.source);
+  if (!source) {
+    throw new Refusal(
+      403,
+      `403 Forbidden - source "${trigger.source}" is not supported`,
+      "source",
+    );
+  }
+  return source;
+}
+
+function parseJson(raw: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new Refusal(
+      400,
+      "400 Bad request - the body is not valid UTF-8",
+      "encoding",
+      {
+        errors: { base: ["is not valid UTF-8"] },
+      },
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Refusal(
+      400,
+      "400 Bad request - the body is not valid JSON",
+      "json",
+      {
+        errors: { base: ["is not valid JSON"] },
+      },
+    );
+  }
+}
+
+function notFound(): Answer {
+  return {
+    status: 404,
+    body: { message: "404 Project Not Found" },
+    headers: {},
+  };
+}
+
+function refusalAnswer(refusal: Refusal): Answer {
+  return {
+    status: refusal.status,
+    body: {
+      message: refusal.message,
+      ...(refusal.extra.errors ? { errors: refusal.extra.errors } : {}),
+    },
+    headers: refusal.extra.headers ?? {},
+  };
+}
+
+/** Counts, logs and records the outcome of every delivery, then answers. */
+function finish(
+  context: IngressContext,
+  request: DeliveryRequest,
+  project: Project | undefined,
+  answer: Answer,
+  trigger?: Trigger,
+  refusal?: Refusal,
+): Answer {
+  const outcome =
+    answer.status === 202
+      ? "accepted"
+      : answer.body.duplicate
+        ? "duplicate"
+        : answer.body.status === "ignored"
+          ? "ignored"
+          : "refused";
+  context.metrics.deliveries.inc({ outcome, status: String(answer.status) });
+  context.metrics.acknowledgementSeconds.observe(
+    { outcome },
+    (Date.now() - request.receivedAt.getTime()) / 1000,
+  );
+
+  const reason =
+    refusal?.check ??
+    (typeof answer.body.reason === "string" ? answer.body.reason : undefined);
+  context.logger.debug(
+    {
+      project_id: project?.id,
+      trigger_id: trigger?.id,
+      run_id: answer.body.id,
+      status: answer.status,
+      outcome,
+      reason,
+    },
+    "delivery answered",
+  );
+
+  if (project && (outcome === "refused" || outcome === "ignored")) {
+    context.refusals.record({
+      project,
+      triggerId: trigger?.id ?? null,
+      outcome,
+      statusCode: answer.status,
+      reason: refusal ? `${refusal.check}: ${refusal.message}` : (reason ?? ""),
+      sourceIp: request.sourceIp,
+      headers: maskHeaders(request.headers),
+      body:
+        request.rawBody.length > 0 ? request.rawBody.toString("utf8") : null,
+      receivedAt: request.receivedAt,
+    });
+  }
+  return answer;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { createApp } from "./app.ts";
+import { bootstrapSecrets } from "./config/bootstrap-secrets.ts";
+import { ConfigError, readConfig } from "./config/read-config.ts";
+import { buildServer } from "./http/server.ts";
+import { createLogger } from "./telemetry/logger.ts";
+
+// The entry point: the only module that reads process.env or exits.
+
+async function serve(options: { role?: string }): Promise<void> {
+  const env = { ...process.env };
+  if (options.role) env.FLOWGATE_ROLE = options.role;
+
+  let config: ReturnType<typeof readConfig>;
+  try {
+    config = readConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`flowgate: invalid configuration: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const secrets = bootstrapSecrets(config, logger);
+  const app = await createApp(config, secrets, logger);
+  const server = buildServer(app);
+  await server.listen({ host: config.host, port: config.port });
+  const address = server.server.address();
+  const port =
+    typeof address === "object" && address ? address.port : config.port;
+  logger.info(
+    { host: config.host, port, role: config.role, data_dir: config.dataDir },
+    "flowgate is listening",
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+const program = new Command("flowgate").description(
+  "Turns tracker webhooks into merge requests",
+);
+program
+  .command("serve", { isDefault: true })
+  .description("run the gateway and its workers")
+  .addOption(
+    new Option(
+      "--role <role>",
+      "which parts to run (also FLOWGATE_ROLE)",
+    ).choices(["api", "worker", "all"]),
+  )
+  .action(serve);
+
+program.parseAsync().catch((error: unknown) => {
+  console.error("flowgate: failed to start:", error);
+  process.exit(1);
+});

@@ -1,0 +1,224 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
+import type { Db } from "../store/database.ts";
+import { claimJob } from "./claim-job.ts";
+import { finishJob, renewLease, rescheduleJob } from "./finish-job.ts";
+import { type Job, retryDelayMs } from "./job.ts";
+
+const SECOND_MS = 1000;
+
+/** What the worker runs; each hook is called with the job still held. */
+export interface JobHandler {
+  run(job: Job, signal: AbortSignal): Promise<void>;
+  /** A retryable failure: the job will run again at `at`. */
+  retrying(job: Job, error: Error, at: Date): Promise<void>;
+  /** The last attempt failed, or the failure cannot be mended by retrying. */
+  failed(job: Job, error: Error): Promise<void>;
+  /** Asked at each heartbeat: stop working on this job? */
+  canceled(job: Job): Promise<boolean>;
+}
+
+/** Thrown by a handler for a failure that no retry can mend. */
+export class FatalJobError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FatalJobError";
+  }
+}
+
+/** Thrown by a handler that stopped because its job was canceled. */
+export class JobCanceledError extends Error {
+  constructor() {
+    super("the job was canceled");
+    this.name = "JobCanceledError";
+  }
+}
+
+export interface WorkerOptions {
+  db: Db;
+  handler: JobHandler;
+  logger: Logger;
+  now: Clock;
+  concurrency: number;
+  projectConcurrency: number;
+  leaseMs?: number;
+  /** A fallback for due retries; new jobs wake the worker at once. */
+  pollMs?: number;
+}
+
+/**
+ * Claims and runs jobs, up to `concurrency` at once. `wake()` is called
+ * right after a transaction commits a job, so a new job starts without
+ * waiting for the poll.
+ */
+export class Worker {
+  readonly id = `worker-${randomUUID()}`;
+  readonly #options: Required<WorkerOptions>;
+  readonly #active = new Map<
+    number,
+    { runId: number; controller: AbortController }
+  >();
+  readonly #finished = new Set<Promise<void>>();
+  #filling = false;
+  #wokenWhileFilling = false;
+  #stopped = true;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: WorkerOptions) {
+    this.#options = { leaseMs: 30 * SECOND_MS, pollMs: SECOND_MS, ...options };
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.wake(), this.#options.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#filling) {
+      this.#wokenWhileFilling = true;
+      return;
+    }
+    this.#filling = true;
+    this.#fill()
+      .catch((error: unknown) =>
+        this.#options.logger.error({ err: error }, "claiming jobs failed"),
+      )
+      .finally(() => {
+        this.#filling = false;
+        if (this.#wokenWhileFilling) {
+          this.#wokenWhileFilling = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops claiming and waits for running jobs, aborting them after
+   * `graceMs`; an aborted job's lease lets another worker take it. */
+  async stop(graceMs = 10 * SECOND_MS): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    const all = Promise.allSettled([...this.#finished]);
+    const timeout = new Promise((resolve) =>
+      setTimeout(resolve, graceMs).unref(),
+    );
+    await Promise.race([all, timeout]);
+    for (const { controller } of this.#active.values()) controller.abort();
+    await all;
+  }
+
+  /** Stops this process's work on a run at once (it was canceled). */
+  abortRun(runId: number): void {
+    for (const active of this.#active.values()) {
+      if (active.runId === runId) active.controller.abort();
+    }
+  }
+
+  get activeJobs(): number {
+    return this.#active.size;
+  }
+
+  async #fill(): Promise<void> {
+    const { db, concurrency, leaseMs, projectConcurrency, now } = this.#options;
+    while (!this.#stopped && this.#active.size < concurrency) {
+      const job = await claimJob(db, {
+        workerId: this.id,
+        now: now(),
+        leaseMs,
+        projectConcurrency,
+      });
+      if (!job) return;
+      this.#launch(job);
+    }
+  }
+
+  #launch(job: Job): void {
+    const controller = new AbortController();
+    this.#active.set(job.id, { runId: job.runId, controller });
+    const done = this.#execute(job, controller).finally(() => {
+      this.#active.delete(job.id);
+      this.#finished.delete(done);
+      this.wake();
+    });
+    this.#finished.add(done);
+  }
+
+  async #execute(job: Job, controller: AbortController): Promise<void> {
+    const { db, handler, logger, now, leaseMs } = this.#options;
+    const log = logger.child({ job_id: job.id, run_id: job.runId });
+    const heartbeat = setInterval(() => {
+      this.#heartbeat(job, controller).catch((error: unknown) =>
+        log.warn({ err: error }, "job heartbeat failed"),
+      );
+    }, leaseMs / 3);
+
+    try {
+      await handler.run(job, controller.signal);
+      await finishJob(db, job, "done", now());
+    } catch (caught) {
+      const error = asError(caught);
+      await this.#settleFailure(job, error, controller.signal).catch(
+        (settleError: unknown) =>
+          log.error({ err: settleError }, "recording a job failure failed"),
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async #settleFailure(
+    job: Job,
+    error: Error,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { db, handler, logger, now } = this.#options;
+    const log = logger.child({ job_id: job.id, run_id: job.runId });
+
+    if (error instanceof JobCanceledError) {
+      await finishJob(db, job, "canceled", now());
+      log.info("job canceled");
+      return;
+    }
+    if (signal.aborted && this.#stopped) {
+      // Shutting down: leave the lease to lapse so another worker retries.
+      log.warn("job interrupted by shutdown; its lease will lapse");
+      return;
+    }
+
+    const retryable = !(error instanceof FatalJobError);
+    if (retryable && job.attempts < job.maxAttempts) {
+      const at = new Date(now().getTime() + retryDelayMs(job.attempts));
+      await handler.retrying(job, error, at);
+      await rescheduleJob(db, job, at, now(), error.message);
+      log.warn(
+        { err: error, attempt: job.attempts, retry_at: at },
+        "job will retry",
+      );
+      return;
+    }
+    await handler.failed(job, error);
+    await finishJob(db, job, "failed", now(), error.message);
+    log.error({ err: error, attempt: job.attempts }, "job failed");
+  }
+
+  async #heartbeat(job: Job, controller: AbortController): Promise<void> {
+    const { db, handler, now, leaseMs } = this.#options;
+    const at = now();
+    const held = await renewLease(
+      db,
+      job,
+      new Date(at.getTime() + leaseMs),
+      at,
+    );
+    if (!held || (await handler.canceled(job))) controller.abort();
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error
+    ? value
+    : new Error(String(value), { cause: value });
+}

@@ -1,0 +1,49 @@
+import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
+import type { Project } from "../projects/project.ts";
+import type { Db } from "../store/database.ts";
+import { changeRunStatus } from "./run-status.ts";
+import { recordTimelineEvent } from "./timeline.ts";
+
+interface Context {
+  db: Db;
+  actor: Actor;
+  ipAddress: string | null;
+  now: Date;
+}
+
+/** Cancels a queued or running run; false when it had already ended. The
+ * worker holding it notices at its next step or heartbeat. */
+export async function cancelRun(
+  project: Project,
+  runId: number,
+  context: Context,
+): Promise<boolean> {
+  return context.db.transaction().execute(async (trx) => {
+    const canceled = await changeRunStatus(trx, runId, "canceled", {
+      at: context.now,
+      error: null,
+    });
+    if (!canceled) return false;
+
+    await trx
+      .updateTable("jobs")
+      .set({ status: "canceled", updated_at: context.now.toISOString() })
+      .where("run_id", "=", runId)
+      .where("status", "=", "pending")
+      .execute();
+    await recordTimelineEvent(trx, runId, {
+      kind: "canceled",
+      at: context.now,
+      details: { by: context.actor.name },
+    });
+    await recordAuditEvent(trx, {
+      actor: context.actor,
+      project,
+      action: "canceled run",
+      target: { type: "Run", id: runId },
+      ipAddress: context.ipAddress,
+      at: context.now,
+    });
+    return true;
+  });
+}

@@ -1,0 +1,43 @@
+import SQLite from "better-sqlite3";
+import {
+  type ColumnDefinitionBuilder,
+  type Dialect,
+  SqliteDialect,
+} from "kysely";
+
+// Every line that differs between SQLite and PostgreSQL lives in this file.
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface OpenedDialect {
+  name: DialectName;
+  dialect: Dialect;
+  close?: () => void;
+}
+
+/**
+ * SQLite in WAL mode with synchronous=FULL: a commit is on disk before it
+ * returns, so a 2xx written after a commit survives kill -9 and power loss.
+ */
+export function openSqlite(file: string): OpenedDialect {
+  const connection = new SQLite(file);
+  connection.pragma("journal_mode = WAL");
+  connection.pragma("synchronous = FULL");
+  connection.pragma("foreign_keys = ON");
+  // Another process (a CLI, a second test) may hold the write lock briefly.
+  connection.pragma("busy_timeout = 5000");
+  return {
+    name: "sqlite",
+    dialect: new SqliteDialect({ database: connection }),
+    close: () => connection.close(),
+  };
+}
+
+/** An auto-incrementing integer primary key in the dialect's own words. */
+export function idColumn(name: DialectName) {
+  return name === "sqlite"
+    ? (column: ColumnDefinitionBuilder) =>
+        column.primaryKey().autoIncrement().notNull()
+    : (column: ColumnDefinitionBuilder) =>
+        column.primaryKey().generatedByDefaultAsIdentity().notNull();
+}

@@ -1,0 +1,161 @@
+import type { ColumnType, Generated } from "kysely";
+
+// Times are ISO-8601 UTC strings written by the application (never the
+// database clock), so both dialects store, compare and sort them alike.
+// JSON is stored as text for the same reason. Booleans are 0 or 1.
+type Json = string;
+type Time = string;
+type Flag = number;
+
+export interface Database {
+  projects: ProjectTable;
+  triggers: TriggerTable;
+  deliveries: DeliveryTable;
+  delivery_keys: DeliveryKeyTable;
+  runs: RunTable;
+  run_events: RunEventTable;
+  jobs: JobTable;
+  audit_events: AuditEventTable;
+  merge_requests: MergeRequestTable;
+}
+
+export interface ProjectTable {
+  id: Generated<number>;
+  path: string;
+  default_branch: string;
+  forge_type: string;
+  forge_config: Json;
+  created_at: Time;
+}
+
+export interface TriggerTable {
+  id: Generated<number>;
+  project_id: number;
+  source: string;
+  name: string;
+  workflow_types: Json;
+  default_workflow_type: string;
+  auth: string;
+  rate_limit: number;
+  rate_window_s: number;
+  branch_template: string;
+  executor: string;
+  label: string | null;
+  mention: string | null;
+  enabled: Flag;
+  token_hash: string;
+  signing_secret: string;
+  previous_token_hash: string | null;
+  previous_signing_secret: string | null;
+  previous_expires_at: Time | null;
+  credentials: string | null;
+  sync: Json;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface DeliveryTable {
+  id: Generated<number>;
+  project_id: number;
+  trigger_id: number | null;
+  delivery_key: string | null;
+  outcome: string;
+  status_code: number;
+  reason: string | null;
+  run_id: number | null;
+  source_ip: string | null;
+  headers: Json;
+  body: string | null;
+  received_at: Time;
+}
+
+/** The deduplication memory: one row per (trigger, provider delivery id). */
+export interface DeliveryKeyTable {
+  trigger_id: number;
+  delivery_key: string;
+  run_id: number;
+  created_at: Time;
+}
+
+export interface RunTable {
+  id: Generated<number>;
+  project_id: number;
+  trigger_id: number | null;
+  workflow_type: string;
+  executor: string;
+  external_system: string;
+  external_reference: string;
+  external_url: string | null;
+  title: string;
+  description: string;
+  context: Json;
+  status: string;
+  branch: string | null;
+  merge_request_iid: number | null;
+  error: string | null;
+  received_at: Time;
+  created_at: Time;
+  started_at: Time | null;
+  finished_at: Time | null;
+}
+
+export interface RunEventTable {
+  id: Generated<number>;
+  run_id: number;
+  kind: string;
+  at: Time;
+  duration_ms: number | null;
+  details: Json;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  run_id: number;
+  project_id: number;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: Time;
+  locked_by: string | null;
+  locked_until: Time | null;
+  last_error: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  author_id: number;
+  author_name: string;
+  entity_type: string;
+  entity_id: number;
+  entity_path: string;
+  action: string;
+  target_type: string | null;
+  target_id: number | null;
+  target_details: string | null;
+  ip_address: string | null;
+  details: Json;
+  created_at: Time;
+}
+
+export interface MergeRequestTable {
+  id: Generated<number>;
+  project_id: number;
+  iid: number;
+  title: string;
+  description: string;
+  source_branch: string;
+  target_branch: string;
+  state: string;
+  draft: Flag;
+  external_reference: string | null;
+  run_id: number | null;
+  merge_commit_sha: string | null;
+  created_at: Time;
+  updated_at: Time;
+  merged_at: Time | null;
+}
+
+export type ReadOnlyId = ColumnType<number, never, never>;

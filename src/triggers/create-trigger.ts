@@ -1,0 +1,111 @@
+import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
+import type { SecretBox } from "../crypto/secret-box.ts";
+import {
+  hashToken,
+  newSigningSecret,
+  newTriggerToken,
+} from "../crypto/tokens.ts";
+import type { Project } from "../projects/project.ts";
+import type { Db } from "../store/database.ts";
+import { type Trigger, toTrigger } from "./trigger.ts";
+import {
+  type CreateTriggerInput,
+  TRIGGER_DEFAULTS,
+} from "./trigger-settings.ts";
+
+export interface CreatedTrigger {
+  trigger: Trigger;
+  /** Shown once, here; only its hash is stored. */
+  token: string;
+  /** Shown once, here; stored encrypted. */
+  signingSecret: string;
+}
+
+export class TriggerSettingsError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TriggerSettingsError";
+  }
+}
+
+interface Context {
+  db: Db;
+  secretBox: SecretBox;
+  actor: Actor;
+  ipAddress: string | null;
+  now: Date;
+}
+
+export async function createTrigger(
+  project: Project,
+  input: CreateTriggerInput,
+  context: Context,
+): Promise<CreatedTrigger> {
+  const workflowTypes = input.workflow_types ?? [
+    ...TRIGGER_DEFAULTS.workflowTypes,
+  ];
+  const defaultWorkflowType = input.default_workflow_type ?? workflowTypes[0];
+  if (!defaultWorkflowType || !workflowTypes.includes(defaultWorkflowType)) {
+    throw new TriggerSettingsError(
+      "default_workflow_type",
+      "must be one of workflow_types",
+    );
+  }
+
+  const token = newTriggerToken();
+  const signingSecret = newSigningSecret();
+  const at = context.now.toISOString();
+  const rateLimit = input.rate_limit ?? TRIGGER_DEFAULTS.rateLimit;
+
+  const row = await context.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("triggers")
+      .values({
+        project_id: project.id,
+        source: input.source,
+        name: input.name ?? `${input.source} trigger`,
+        workflow_types: JSON.stringify(workflowTypes),
+        default_workflow_type: defaultWorkflowType,
+        auth: input.auth ?? TRIGGER_DEFAULTS.auth,
+        rate_limit: rateLimit.limit,
+        rate_window_s: rateLimit.window_s,
+        branch_template:
+          input.branch_template ?? TRIGGER_DEFAULTS.branchTemplate,
+        executor: input.executor ?? TRIGGER_DEFAULTS.executor,
+        label: input.label ?? null,
+        mention:
+          input.mention === undefined
+            ? TRIGGER_DEFAULTS.mention
+            : input.mention,
+        enabled: input.enabled === false ? 0 : 1,
+        token_hash: hashToken(token),
+        signing_secret: context.secretBox.seal(signingSecret),
+        previous_token_hash: null,
+        previous_signing_secret: null,
+        previous_expires_at: null,
+        credentials: input.credentials
+          ? context.secretBox.seal(JSON.stringify(input.credentials))
+          : null,
+        sync: JSON.stringify(input.sync ?? {}),
+        created_at: at,
+        updated_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+
+    await recordAuditEvent(trx, {
+      actor: context.actor,
+      project,
+      action: "created trigger",
+      target: { type: "Trigger", id: inserted.id, details: inserted.name },
+      ipAddress: context.ipAddress,
+      at: context.now,
+    });
+    return inserted;
+  });
+
+  return { trigger: toTrigger(row, context.now), token, signingSecret };
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/** Sources this build understands; each has a folder under src/sources. */
+export const SOURCES = ["generic"] as const;
+export const EXECUTORS = ["agent"] as const;
+export const AUTH_MODES = ["signature", "token", "token+signature"] as const;
+
+const PLACEHOLDERS = new Set(["external_reference", "slug", "run_id"]);
+
+const workflowType = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,63}$/,
+    "must be lowercase letters, digits, _ or -",
+  );
+
+const branchTemplate = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (template) =>
+      [...template.matchAll(/\{([^}]*)\}/g)].every((match) =>
+        PLACEHOLDERS.has(match[1] ?? ""),
+      ),
+    "may use only {external_reference}, {slug} and {run_id}",
+  );
+
+const rateLimit = z.object({
+  limit: z.number().int().min(0).max(1_000_000),
+  window_s: z.number().int().min(1).max(86_400),
+});
+
+const credentials = z
+  .record(z.string(), z.string().max(4096))
+  .refine((value) => Object.keys(value).length <= 16, "at most 16 keys");
+
+const sync = z
+  .record(z.string(), z.unknown())
+  .refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB");
+
+const settings = {
+  name: z.string().trim().min(1).max(255),
+  workflow_types: z.array(workflowType).min(1).max(16),
+  default_workflow_type: workflowType,
+  auth: z.enum(AUTH_MODES),
+  rate_limit: rateLimit,
+  branch_template: branchTemplate,
+  executor: z.enum(EXECUTORS),
+  label: z.string().max(255).nullable(),
+  mention: z.string().max(255).nullable(),
+  enabled: z.boolean(),
+  credentials: credentials.nullable(),
+  sync,
+};
+
+const settingsSchema = z.object(settings).partial();
+
+export const createTriggerSchema = settingsSchema
+  .extend({ source: z.enum(SOURCES) })
+  .strict();
+
+export const updateTriggerSchema = settingsSchema.strict();
+
+export const rotateTriggerSchema = z
+  .object({
+    grace_period_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400),
+  })
+  .partial()
+  .strict();
+
+export type CreateTriggerInput = z.output<typeof createTriggerSchema>;
+export type UpdateTriggerInput = z.output<typeof updateTriggerSchema>;
+
+export const TRIGGER_DEFAULTS = {
+  workflowTypes: ["developer"],
+  auth: "signature",
+  rateLimit: { limit: 600, window_s: 60 },
+  branchTemplate: "ai/{external_reference}-{slug}",
+  executor: "agent",
+  mention: "@flowgate",
+  rotationGraceSeconds: 24 * 60 * 60,
+} as const;

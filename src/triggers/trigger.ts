@@ -1,0 +1,86 @@
+import type { Selectable } from "kysely";
+import type { TriggerTable } from "../store/schema.ts";
+
+export type TriggerAuth = "signature" | "token" | "token+signature";
+
+/** A trigger as the core uses it; its secrets stay sealed until needed. */
+export interface Trigger {
+  id: number;
+  projectId: number;
+  source: string;
+  name: string;
+  workflowTypes: string[];
+  defaultWorkflowType: string;
+  auth: TriggerAuth;
+  rateLimit: { limit: number; windowSeconds: number };
+  branchTemplate: string;
+  executor: string;
+  label: string | null;
+  mention: string | null;
+  enabled: boolean;
+  /** Sealed signing secrets: the current one first, then one in its grace. */
+  sealedSigningSecrets: string[];
+  hasCredentials: boolean;
+  sync: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  previousExpiresAt: string | null;
+}
+
+export function toTrigger(row: Selectable<TriggerTable>, now: Date): Trigger {
+  const inGrace =
+    row.previous_expires_at !== null &&
+    row.previous_expires_at > now.toISOString();
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    source: row.source,
+    name: row.name,
+    workflowTypes: JSON.parse(row.workflow_types) as string[],
+    defaultWorkflowType: row.default_workflow_type,
+    auth: row.auth as TriggerAuth,
+    rateLimit: { limit: row.rate_limit, windowSeconds: row.rate_window_s },
+    branchTemplate: row.branch_template,
+    executor: row.executor,
+    label: row.label,
+    mention: row.mention,
+    enabled: row.enabled === 1,
+    sealedSigningSecrets:
+      inGrace && row.previous_signing_secret
+        ? [row.signing_secret, row.previous_signing_secret]
+        : [row.signing_secret],
+    hasCredentials: row.credentials !== null,
+    sync: JSON.parse(row.sync) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    previousExpiresAt: inGrace ? row.previous_expires_at : null,
+  };
+}
+
+/** The trigger as the admin API shows it: never a secret. */
+export function triggerView(trigger: Trigger, webhookUrl: string) {
+  return {
+    id: trigger.id,
+    project_id: trigger.projectId,
+    source: trigger.source,
+    name: trigger.name,
+    workflow_types: trigger.workflowTypes,
+    default_workflow_type: trigger.defaultWorkflowType,
+    auth: trigger.auth,
+    rate_limit: {
+      limit: trigger.rateLimit.limit,
+      window_s: trigger.rateLimit.windowSeconds,
+    },
+    branch_template: trigger.branchTemplate,
+    executor: trigger.executor,
+    label: trigger.label,
+    mention: trigger.mention,
+    enabled: trigger.enabled,
+    credentials_set: trigger.hasCredentials,
+    sync: trigger.sync,
+    webhook_url: webhookUrl,
+    previous_secrets_expire_at: trigger.previousExpiresAt,
+    created_at: trigger.createdAt,
+    updated_at: trigger.updatedAt,
+  };
+}
