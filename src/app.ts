@@ -1,7 +1,9 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "./clock.ts";
+import { applyDeclaredConfig } from "./config/apply-declared-config.ts";
 import type { InstanceSecrets } from "./config/bootstrap-secrets.ts";
+import type { DeclaredConfig } from "./config/declared-config.ts";
 import type { Config } from "./config/read-config.ts";
 import { SecretBox } from "./crypto/secret-box.ts";
 import { AgentExecutor } from "./executors/agent/agent-executor.ts";
@@ -33,12 +35,19 @@ export interface App {
   close(): Promise<void>;
 }
 
+export interface AppOptions {
+  now?: Clock;
+  /** Projects and triggers declared as code (FLOWGATE_CONFIG). */
+  declared?: DeclaredConfig | undefined;
+}
+
 export async function createApp(
   config: Config,
   secrets: InstanceSecrets,
   logger: Logger,
-  now: Clock = systemClock,
+  options: AppOptions = {},
 ): Promise<App> {
+  const now = options.now ?? systemClock;
   const store = await openStore(config);
   const db = store.db;
   const secretBox = new SecretBox(secrets.secretKey);
@@ -49,6 +58,16 @@ export async function createApp(
     publicUrl: config.publicUrl,
     now,
   });
+
+  if (options.declared) {
+    await applyDeclaredConfig(options.declared, {
+      db,
+      forge,
+      secretBox,
+      logger,
+      now: now(),
+    });
+  }
 
   const worker =
     config.role === "api"

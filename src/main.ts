@@ -1,20 +1,49 @@
 #!/usr/bin/env node
+import fs from "node:fs";
 import { Command, Option } from "commander";
 import { createApp } from "./app.ts";
 import { bootstrapSecrets } from "./config/bootstrap-secrets.ts";
+import {
+  type DeclaredConfig,
+  parseDeclaredConfig,
+} from "./config/declared-config.ts";
 import { ConfigError, readConfig } from "./config/read-config.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./telemetry/logger.ts";
 
 // The entry point: the only module that reads process.env or exits.
 
+const DEFAULT_CONFIG_FILE = "flowgate.yaml";
+
+/** FLOWGATE_CONFIG, or ./flowgate.yaml when it exists. */
+function readDeclaredConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+): DeclaredConfig | undefined {
+  const chosen =
+    file ??
+    (fs.existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (!chosen) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(chosen, "utf8");
+  } catch (error) {
+    throw new ConfigError("FLOWGATE_CONFIG", `cannot read ${chosen}`, {
+      cause: error,
+    });
+  }
+  return parseDeclaredConfig(text, env, chosen);
+}
+
 async function serve(options: { role?: string }): Promise<void> {
   const env = { ...process.env };
   if (options.role) env.FLOWGATE_ROLE = options.role;
 
   let config: ReturnType<typeof readConfig>;
+  let declared: DeclaredConfig | undefined;
   try {
     config = readConfig(env);
+    declared = readDeclaredConfig(config.configFile, env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`flowgate: invalid configuration: ${error.message}`);
@@ -25,7 +54,7 @@ async function serve(options: { role?: string }): Promise<void> {
 
   const logger = createLogger(config.logLevel);
   const secrets = bootstrapSecrets(config, logger);
-  const app = await createApp(config, secrets, logger);
+  const app = await createApp(config, secrets, logger, { declared });
   const server = buildServer(app);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();

@@ -31,8 +31,8 @@ export interface ModelConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
+  constructor(variable: string, problem: string, options?: ErrorOptions) {
+    super(`${variable}: ${problem}`, options);
     this.name = "ConfigError";
   }
 }

@@ -39,10 +39,17 @@ interface Context {
   now: Date;
 }
 
+/** Fixed secrets for a trigger declared as code; generated when absent. */
+export interface DeclaredSecrets {
+  token?: string | undefined;
+  signingSecret?: string | undefined;
+}
+
 export async function createTrigger(
   project: Project,
   input: CreateTriggerInput,
   context: Context,
+  declared: DeclaredSecrets = {},
 ): Promise<CreatedTrigger> {
   const workflowTypes = input.workflow_types ?? [
     ...TRIGGER_DEFAULTS.workflowTypes,
@@ -55,8 +62,8 @@ export async function createTrigger(
     );
   }
 
-  const token = newTriggerToken();
-  const signingSecret = newSigningSecret();
+  const token = declared.token ?? newTriggerToken();
+  const signingSecret = declared.signingSecret ?? newSigningSecret();
   const at = context.now.toISOString();
   const rateLimit = input.rate_limit ?? TRIGGER_DEFAULTS.rateLimit;
 

@@ -71,7 +71,9 @@ export async function startTestServer(
   const logs = new LogCapture();
   const logger = createLogger(config.logLevel, logs);
   const secrets = bootstrapSecrets(config, logger);
-  const app = await createApp(config, secrets, logger, options.now);
+  const app = await createApp(config, secrets, logger, {
+    ...(options.now ? { now: options.now } : {}),
+  });
   const server = buildServer(app);
   await server.listen({ host: "127.0.0.1", port });
   const url = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { App } from "../../app.ts";
-import { recordAuditEvent } from "../../audit/audit-event.ts";
+import { createProject } from "../../projects/create-project.ts";
 import { findProject, projectView, toProject } from "../../projects/project.ts";
 import { HttpError } from "../http-error.ts";
 import { fetchPage, readPage } from "../paging.ts";
@@ -48,41 +48,16 @@ export function projectRoutes(app: App) {
         });
       }
 
-      const defaultBranch = input.default_branch ?? "main";
-      // The repository first: it is idempotent, so a failure after it
-      // leaves nothing a retry would trip over, and no project row
-      // ever points at a missing repository.
-      await app.forge.createRepository(
-        { path: input.path, defaultBranch },
-        input.import_path,
+      const { forge, store } = app;
+      const project = await createProject(
+        {
+          path: input.path,
+          defaultBranch: input.default_branch ?? "main",
+          importPath: input.import_path,
+        },
+        { ...changeContext(app, request), db: store.db, forge },
       );
-
-      const context = changeContext(app, request);
-      const row = await app.store.db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto("projects")
-          .values({
-            path: input.path,
-            default_branch: defaultBranch,
-            forge_type: "local",
-            forge_config: "{}",
-            created_at: context.now.toISOString(),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordAuditEvent(trx, {
-          actor: context.actor,
-          project: inserted,
-          action: input.import_path ? "imported project" : "created project",
-          target: { type: "Project", id: inserted.id, details: inserted.path },
-          ipAddress: context.ipAddress,
-          at: context.now,
-        });
-        return inserted;
-      });
-      return reply
-        .code(201)
-        .send(projectView(toProject(row), app.config.publicUrl));
+      return reply.code(201).send(projectView(project, app.config.publicUrl));
     });
 
     server.get("/api/v4/projects", async (request, reply) => {
