@@ -50,7 +50,7 @@ export async function authenticate(
     if (!trigger) throw new Refusal(401, UNAUTHORIZED, "token unknown");
   } else {
     trigger = await findTrigger(context.db, project.id, triggerId, now);
-    if (!trigger) throw new Refusal(404, "404 Trigger Not Found", "route");
+    if (!trigger) throw new Refusal(404, "404 Not Found", "route");
     if (trigger.auth !== "signature") {
       if (!tokenHash) throw new Refusal(401, UNAUTHORIZED, "token missing");
       if (!(await triggerAcceptsToken(context.db, trigger, tokenHash, now))) {

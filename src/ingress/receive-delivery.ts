@@ -36,7 +36,13 @@ export async function receiveDelivery(
   context: IngressContext,
   request: DeliveryRequest,
 ): Promise<Answer> {
-  const project = await findProject(context.db, request.projectRef);
+  let project: Project | undefined;
+  try {
+    project = await findProject(context.db, request.projectRef);
+  } catch (error) {
+    const refusal = storageUnavailable(context, error);
+    return finish(context, request, undefined, refusalAnswer(refusal));
+  }
   if (!project) return finish(context, request, undefined, notFound());
 
   let trigger: Trigger | undefined;
@@ -79,16 +85,39 @@ export async function receiveDelivery(
       trigger,
     );
   } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
+    const refusal =
+      error instanceof Refusal ? error : storageUnavailable(context, error);
     return finish(
       context,
       request,
       project,
-      refusalAnswer(error),
+      refusalAnswer(refusal),
       trigger,
-      error,
+      refusal,
     );
   }
+}
+
+/**
+ * Records a delivery that the HTTP layer refused before reading it all
+ * (413, 415), so that it is counted and listed like every other refusal.
+ */
+export async function refuseAtEdge(
+  context: IngressContext,
+  request: DeliveryRequest,
+  refusal: Refusal,
+): Promise<Answer> {
+  const project = await findProject(context.db, request.projectRef).catch(
+    () => undefined,
+  );
+  return finish(
+    context,
+    request,
+    project,
+    refusalAnswer(refusal),
+    undefined,
+    refusal,
+  );
 }
 
 interface Authentic {
@@ -151,12 +180,7 @@ export async function admitAuthentic(
         : {}),
     });
   } catch (error) {
-    context.logger.error({ err: error }, "storage refused a delivery");
-    throw new Refusal(
-      503,
-      "503 Service Unavailable - storage is unavailable; nothing was accepted, retry later",
-      "storage",
-    );
+    throw storageUnavailable(context, error);
   }
 
   if (result.kind === "accepted") {
@@ -230,9 +254,22 @@ function parseJson(raw: Buffer): unknown {
 function notFound(): Answer {
   return {
     status: 404,
-    body: { message: "404 Project Not Found" },
+    body: { message: "404 Not Found" },
     headers: {},
   };
+}
+
+/**
+ * A database failure anywhere on the way in (DESIGN.md §4.3): nothing
+ * was accepted and the sender should retry; the log says what failed.
+ */
+function storageUnavailable(context: IngressContext, error: unknown): Refusal {
+  context.logger.error({ err: error }, "storage refused a delivery");
+  return new Refusal(
+    503,
+    "503 Service Unavailable - storage is unavailable; nothing was accepted, retry later",
+    "storage",
+  );
 }
 
 function refusalAnswer(refusal: Refusal): Answer {

@@ -41,14 +41,17 @@ export function sanitizeRef(name: string): string {
     .replace(/[\u0000-\u0020\u007f~^:?*[\\#]+/g, "-")
     .replace(/@\{/g, "-")
     .replace(/\.{2,}/g, ".")
+    // Cut before the per-component rules: a cut made after them could
+    // leave "x.lock" or a trailing dot, and the rules only ever shorten.
+    .slice(0, BRANCH_MAX)
     .split("/")
     .map((component) =>
       component
         .replace(/^[.-]+/, "")
-        .replace(/\.lock$/i, "-lock")
-        .replace(/[.]+$/, ""),
+        // Trailing dots go before the .lock check: "x.lock." is "x.lock".
+        .replace(/[.-]+$/, "")
+        .replace(/\.lock$/i, "-lock"),
     )
     .filter((component) => component !== "");
-  const joined = components.join("/").slice(0, BRANCH_MAX);
-  return joined.replace(/[./-]+$/, "").replace(/^-+/, "");
+  return components.join("/");
 }

@@ -1,9 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from "fastify";
 import type { App } from "../../app.ts";
 import {
   type Answer,
   receiveDelivery,
+  refuseAtEdge,
 } from "../../ingress/receive-delivery.ts";
+import { Refusal } from "../../ingress/refusal.ts";
 
 const GENERIC = "/api/v4/projects/:id/workflows/trigger";
 const PER_TRIGGER =
@@ -30,6 +37,33 @@ export function triggerEndpoints(app: App) {
       (_request, body, done) => done(null, body),
     );
 
+    // Size and content type are refused by fastify before the handler
+    // runs; they still count as deliveries, so record them here.
+    server.setErrorHandler(async (error: FastifyError, request, reply) => {
+      const status = error.statusCode ?? 500;
+      if (status !== 413 && status !== 415 && status !== 400) throw error;
+      const params = request.params as Params;
+      const message =
+        status === 413
+          ? `413 Payload Too Large - the body is over ${app.config.bodyLimitBytes} bytes`
+          : status === 415
+            ? "415 Unsupported Media Type - send the body as application/json"
+            : `400 Bad request - ${error.message}`;
+      const answer = await refuseAtEdge(
+        app.ingress,
+        {
+          projectRef: params.id ?? "",
+          triggerId: undefined,
+          headers: request.headers as Record<string, string | undefined>,
+          rawBody: Buffer.alloc(0),
+          receivedAt: new Date(),
+          sourceIp: request.ip,
+        },
+        new Refusal(status, message, status === 413 ? "size" : "content type"),
+      );
+      return send(reply, answer);
+    });
+
     const handle = async (
       request: FastifyRequest<{ Params: Params }>,
       reply: FastifyReply,
@@ -37,7 +71,7 @@ export function triggerEndpoints(app: App) {
       const receivedAt = new Date();
       const triggerId = request.params.trigger_id;
       if (triggerId !== undefined && !/^\d{1,12}$/.test(triggerId)) {
-        return reply.code(404).send({ message: "404 Trigger Not Found" });
+        return reply.code(404).send({ message: "404 Not Found" });
       }
       const answer = await receiveDelivery(app.ingress, {
         projectRef: request.params.id,
