@@ -43,8 +43,15 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((value) => ["true", "1", "yes"].includes(value));
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const positive = z.coerce.number().int().min(1);
+/** Decimal digits only: coercion would read " " as 0 and "0x50" as 80. */
+const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
+const port = whole(0, 65_535);
 
 const base64Key = z.string().transform((value, context) => {
   const key = Buffer.from(value, "base64");
@@ -84,10 +91,10 @@ const variables = {
   FLOWGATE_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
-  FLOWGATE_WORKER_CONCURRENCY: positive.max(64).default(4),
-  FLOWGATE_PROJECT_CONCURRENCY: positive.max(64).default(2),
-  FLOWGATE_BODY_LIMIT_BYTES: positive.default(MEBIBYTE),
-  FLOWGATE_AUTH_FAILURES_PER_MINUTE: positive.default(60),
+  FLOWGATE_WORKER_CONCURRENCY: whole(1, 64).default(4),
+  FLOWGATE_PROJECT_CONCURRENCY: whole(1, 64).default(2),
+  FLOWGATE_BODY_LIMIT_BYTES: whole(1).default(MEBIBYTE),
+  FLOWGATE_AUTH_FAILURES_PER_MINUTE: whole(1).default(60),
 };
 
 type Variable = keyof typeof variables;

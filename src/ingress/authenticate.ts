@@ -63,7 +63,17 @@ export async function authenticate(
     const secrets = trigger.sealedSigningSecrets.map((sealed) =>
       context.secretBox.open(sealed),
     );
-    source(trigger).verifySignature(delivery, secrets, now);
+    try {
+      source(trigger).verifySignature(delivery, secrets, now);
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      // The token or the URL named the trigger: the delivery log keeps it,
+      // so that an admin can redeliver once the sender's secret is fixed.
+      throw new Refusal(error.status, error.message, error.check, {
+        ...error.extra,
+        triggerId: trigger.id,
+      });
+    }
   }
   return trigger;
 }

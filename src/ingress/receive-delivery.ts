@@ -23,6 +23,8 @@ export interface Answer {
   status: number;
   body: Record<string, unknown>;
   headers: Record<string, string>;
+  /** The stored delivery, when the admission recorded one. */
+  deliveryId?: number;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -196,6 +198,7 @@ export async function admitAuthentic(
         web_url: statusUrl,
       },
       headers: {},
+      deliveryId: result.deliveryId,
     };
   }
   const run = await findRun(context.db, project.id, result.runId);
@@ -206,7 +209,12 @@ export async function admitAuthentic(
         withEvents: false,
       })
     : { id: result.runId };
-  return { status: 200, body: { ...view, duplicate: true }, headers: {} };
+  return {
+    status: 200,
+    body: { ...view, duplicate: true },
+    headers: {},
+    deliveryId: result.deliveryId,
+  };
 }
 
 function sourceFor(trigger: Trigger, triggerId: number | undefined): Source {
@@ -313,6 +321,7 @@ function finish(
     {
       project_id: project?.id,
       trigger_id: trigger?.id,
+      delivery_id: answer.deliveryId,
       run_id: answer.body.id,
       status: answer.status,
       outcome,
@@ -324,7 +333,7 @@ function finish(
   if (project && (outcome === "refused" || outcome === "ignored")) {
     context.refusals.record({
       project,
-      triggerId: trigger?.id ?? null,
+      triggerId: trigger?.id ?? refusal?.extra.triggerId ?? null,
       outcome,
       statusCode: answer.status,
       reason: refusal ? `${refusal.check}: ${refusal.message}` : (reason ?? ""),

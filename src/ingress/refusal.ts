@@ -11,6 +11,8 @@ export class Refusal extends Error {
     readonly extra: {
       errors?: Record<string, string[]>;
       headers?: Record<string, string>;
+      /** The trigger the delivery was for, when known before the refusal. */
+      triggerId?: number;
     } = {},
   ) {
     super(message);

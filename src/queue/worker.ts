@@ -177,14 +177,17 @@ export class Worker {
     const { db, handler, logger, now } = this.#options;
     const log = logger.child({ job_id: job.id, run_id: job.runId });
 
-    if (error instanceof JobCanceledError) {
-      await finishJob(db, job, "canceled", now());
-      log.info("job canceled");
-      return;
-    }
     if (signal.aborted && this.#stopped) {
       // Shutting down: leave the lease to lapse so another worker retries.
       log.warn("job interrupted by shutdown; its lease will lapse");
+      return;
+    }
+    // An abort outside shutdown means a cancel (or a lost lease, where
+    // finishJob's lock check makes this a no-op). Whatever the aborted work
+    // threw (git's or fetch's AbortError, say), retrying would revive it.
+    if (error instanceof JobCanceledError || signal.aborted) {
+      await finishJob(db, job, "canceled", now());
+      log.info({ err: error }, "job canceled");
       return;
     }
 

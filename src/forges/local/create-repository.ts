@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { GitError } from "../../git/git-error.ts";
 import { runGit } from "../../git/run-git.ts";
 import type { ForgeProject } from "../forge.ts";
 import { ForgeInputError } from "../forge-input-error.ts";
@@ -99,22 +100,34 @@ async function importInto(
 
   // Only local repositories: a URL here would let an API caller make the
   // server fetch from anywhere, and ext:: would run a command.
-  await runGit(
-    [
-      "-c",
-      "protocol.allow=never",
-      "-c",
-      "protocol.file.allow=always",
-      "clone",
-      "--bare",
-      "--no-hardlinks",
-      "--quiet",
-      "--",
-      source,
-      staging,
-    ],
-    { cwd: path.dirname(staging), signal, timeoutMs: IMPORT_TIMEOUT_MS },
-  );
+  try {
+    await runGit(
+      [
+        "-c",
+        "protocol.allow=never",
+        "-c",
+        "protocol.file.allow=always",
+        "clone",
+        "--bare",
+        "--no-hardlinks",
+        "--quiet",
+        "--",
+        source,
+        staging,
+      ],
+      { cwd: path.dirname(staging), signal, timeoutMs: IMPORT_TIMEOUT_MS },
+    );
+  } catch (error) {
+    // git ran and refused: the caller named something it cannot clone.
+    if (error instanceof GitError && error.exitCode !== undefined) {
+      throw new ForgeInputError(
+        `import_path ${source} is not a git repository that can be ` +
+          "cloned; point it at a local repository",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 
   const branches = (
     await git(staging, signal, [

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { App } from "../../app.ts";
+import { RUN_STATUSES } from "../../runs/run-status.ts";
 import { migrationsApplied } from "../../store/database.ts";
 
 /** /-/liveness, /-/readiness and /-/metrics, served by every role. */
@@ -35,7 +36,8 @@ export function healthRoutes(app: App) {
 }
 
 /** Runs by status and queue depth are read from the database, so every
- * process reports the whole deployment's figures. */
+ * process reports the whole deployment's figures. Every known status is
+ * reported, 0 included: an empty queue is a reading, not a missing series. */
 async function refreshGauges(app: App): Promise<void> {
   const db = app.store.db;
   const runs = await db
@@ -44,6 +46,7 @@ async function refreshGauges(app: App): Promise<void> {
     .groupBy("status")
     .execute();
   app.metrics.runs.reset();
+  for (const status of RUN_STATUSES) app.metrics.runs.set({ status }, 0);
   for (const row of runs)
     app.metrics.runs.set({ status: row.status }, Number(row.count));
 
@@ -54,6 +57,9 @@ async function refreshGauges(app: App): Promise<void> {
     .groupBy("status")
     .execute();
   app.metrics.queueDepth.reset();
+  for (const state of ["pending", "running"]) {
+    app.metrics.queueDepth.set({ state }, 0);
+  }
   for (const row of jobs) {
     app.metrics.queueDepth.set({ state: row.status }, Number(row.count));
   }

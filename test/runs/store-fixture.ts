@@ -1,0 +1,77 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { openStore, type Store } from "../../src/store/database.ts";
+
+/** A real, migrated SQLite store in a fresh temp directory. */
+export interface StoreFixture {
+  store: Store;
+  dataDir: string;
+  /** Inserts a project and answers its id. */
+  addProject(projectPath?: string): Promise<number>;
+  /** Inserts a run of `projectId` in `status` and answers its id. */
+  addRun(projectId: number, status?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const T0 = new Date("2025-03-04T05:06:07.000Z");
+
+export async function openStoreFixture(): Promise<StoreFixture> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-store-"));
+  const store = await openStore({ dataDir, databaseUrl: undefined });
+  const db = store.db;
+  let projects = 0;
+  let runs = 0;
+
+  return {
+    store,
+    dataDir,
+    async addProject(projectPath) {
+      projects += 1;
+      const row = await db
+        .insertInto("projects")
+        .values({
+          path: projectPath ?? `acme/project-${projects}`,
+          default_branch: "main",
+          forge_type: "local",
+          forge_config: "{}",
+          created_at: T0.toISOString(),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+    async addRun(projectId, status = "queued") {
+      runs += 1;
+      const row = await db
+        .insertInto("runs")
+        .values({
+          project_id: projectId,
+          trigger_id: null,
+          workflow_type: "developer",
+          executor: "agent",
+          external_system: "generic",
+          external_reference: `PROJ-${runs}`,
+          external_url: null,
+          title: `Ticket ${runs}`,
+          description: "",
+          context: "{}",
+          status,
+          branch: null,
+          merge_request_iid: null,
+          error: null,
+          received_at: T0.toISOString(),
+          created_at: T0.toISOString(),
+          started_at: null,
+          finished_at: null,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+    async close() {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
