@@ -54,7 +54,14 @@ async function serve(options: { role?: string }): Promise<void> {
 
   const logger = createLogger(config.logLevel);
   const secrets = bootstrapSecrets(config, logger);
-  const app = await createApp(config, secrets, logger, { declared });
+  const app = await createApp(config, secrets, logger, { declared }).catch(
+    (error: unknown) => {
+      // A declared trigger that cannot be applied is a configuration error.
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`flowgate: invalid configuration: ${error.message}`);
+      process.exit(2);
+    },
+  );
   const server = buildServer(app);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();

@@ -10,8 +10,10 @@ export const SYSTEM_ACTOR: Actor = { id: 0, name: "Flowgate" };
 export const ANONYMOUS_ACTOR: Actor = { id: 0, name: "unauthenticated sender" };
 export const ADMIN_ACTOR: Actor = { id: 1, name: "instance admin" };
 
+/** A sender authenticated by a trigger's secret. It is not a user, so its
+ * author_id is 0 (as GitLab's system actor); the name says which trigger. */
 export function triggerActor(triggerId: number): Actor {
-  return { id: triggerId, name: `trigger ${triggerId}` };
+  return { id: 0, name: `trigger ${triggerId}` };
 }
 
 export interface AuditEventInput {

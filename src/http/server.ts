@@ -29,7 +29,7 @@ export function buildServer(app: App): FastifyInstance {
   const server = Fastify({
     loggerInstance: app.logger,
     // Per-request lines would double the cost of a delivery; the ingress
-    // logs one line per delivery instead.
+    // logs one debug line per delivery instead, with its ids.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: app.config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },

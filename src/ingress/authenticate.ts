@@ -52,9 +52,13 @@ export async function authenticate(
     trigger = await findTrigger(context.db, project.id, triggerId, now);
     if (!trigger) throw new Refusal(404, "404 Not Found", "route");
     if (trigger.auth !== "signature") {
-      if (!tokenHash) throw new Refusal(401, UNAUTHORIZED, "token missing");
+      // The URL named the trigger: keep its id with the refusal.
+      const named = { triggerId: trigger.id };
+      if (!tokenHash) {
+        throw new Refusal(401, UNAUTHORIZED, "token missing", named);
+      }
       if (!(await triggerAcceptsToken(context.db, trigger, tokenHash, now))) {
-        throw new Refusal(401, UNAUTHORIZED, "token unknown");
+        throw new Refusal(401, UNAUTHORIZED, "token unknown", named);
       }
     }
   }

@@ -28,8 +28,9 @@ const BACKOFF_BASE_MS = 2 * SECOND_MS;
 const BACKOFF_MAX_MS = 5 * 60 * SECOND_MS;
 
 /**
- * Delay before attempt `attempt + 1`: exponential, capped, with full
- * jitter so that jobs failing together do not retry together.
+ * Delay before attempt `attempt + 1`: exponential, capped, with "equal
+ * jitter" (half fixed, half random) so that jobs failing together do not
+ * retry together, yet none retries almost at once.
  */
 export function retryDelayMs(attempt: number, random = Math.random): number {
   const ceiling = Math.min(

@@ -156,6 +156,13 @@ export class Worker {
     }, leaseMs / 3);
 
     try {
+      if (job.attempts > job.maxAttempts) {
+        // Retaken after its worker died on the last attempt.
+        throw new FatalJobError(
+          `gave up after ${job.maxAttempts} attempts; the last one's ` +
+            "worker stopped before finishing",
+        );
+      }
       await handler.run(job, controller.signal);
       await finishJob(db, job, "done", now());
     } catch (caught) {

@@ -73,6 +73,7 @@ export class RunJobHandler implements JobHandler {
   async retrying(job: Job, error: Error, at: Date): Promise<void> {
     const { db, now } = this.deps;
     await changeRunStatus(db, job.runId, "queued", {
+      from: ["running"],
       at: now(),
       error: error.message,
     });

@@ -46,6 +46,9 @@ const ALLOWED_FROM: Record<RunStatus, readonly RunStatus[]> = {
 export interface StatusChange {
   at: Date;
   error?: string | null;
+  /** Narrows the statuses the run may leave, e.g. a worker's retry may
+   * requeue only a run it is still running, never a canceled one. */
+  from?: readonly RunStatus[];
 }
 
 /**
@@ -69,9 +72,16 @@ export async function changeRunStatus(
       ...(change.error !== undefined ? { error: change.error } : {}),
     })
     .where("id", "=", runId)
-    .where("status", "in", [...ALLOWED_FROM[to]])
+    .where("status", "in", allowedFrom(to, change.from))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+function allowedFrom(to: RunStatus, narrowed?: readonly RunStatus[]) {
+  const allowed = ALLOWED_FROM[to];
+  return narrowed
+    ? allowed.filter((status) => narrowed.includes(status))
+    : [...allowed];
 }
 
 export function isFinal(status: RunStatus): boolean {

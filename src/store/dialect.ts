@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import SQLite from "better-sqlite3";
 import {
   type ColumnDefinitionBuilder,
@@ -21,6 +22,9 @@ export interface OpenedDialect {
  */
 export function openSqlite(file: string): OpenedDialect {
   const connection = new SQLite(file);
+  // The database holds hashed tokens and sealed secrets: owner only. SQLite
+  // gives its -wal and -shm files the same mode as the database.
+  fs.chmodSync(file, 0o600);
   connection.pragma("journal_mode = WAL");
   connection.pragma("synchronous = FULL");
   connection.pragma("foreign_keys = ON");

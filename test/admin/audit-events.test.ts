@@ -101,8 +101,9 @@ describe("GET …/workflows/audit_events", () => {
       (event) => event.details.custom_message === "accepted delivery",
     );
 
+    // A trigger is not a user: author_id 0, never the admin's 1.
     expect(delivery).toMatchObject({
-      author_id: trigger.id,
+      author_id: 0,
       details: {
         author_name: `trigger ${trigger.id}`,
         external_reference: "AUD-1",

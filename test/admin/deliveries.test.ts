@@ -231,6 +231,40 @@ describe("POST …/workflows/deliveries/:delivery_id/redeliver", () => {
     expect(actions).toContain("redelivered delivery");
   });
 
+  it("refuses to redeliver to a disabled trigger", async () => {
+    const triggerUrl = `/api/v4/projects/${projectId}/workflows/triggers/${trigger.id}`;
+    const refused = await deliver(
+      server,
+      projectId,
+      signGeneric(
+        "whsec_d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==",
+        ticket("DEL-9"),
+        {
+          token: trigger.token,
+          id: "msg_disabled_later",
+        },
+      ),
+    );
+    expect(refused.status).toBe(401);
+    await server.app.ingress.refusals.flush();
+    const stored = (await listed("?outcome=refused")).find(
+      (delivery) =>
+        String(delivery.delivery_key ?? "").length === 0 &&
+        delivery.reason?.includes("signature"),
+    );
+    if (!stored) throw new Error("the refused delivery was not recorded");
+
+    await server.admin("PATCH", triggerUrl, { enabled: false });
+    const whileDisabled = await server.admin(
+      "POST",
+      `${deliveries}/${stored.id}/redeliver`,
+    );
+    await server.admin("PATCH", triggerUrl, { enabled: true });
+
+    expect(whileDisabled.status).toBe(403);
+    expect(whileDisabled.body.message).toContain("disabled");
+  });
+
   it("answers 404 for an unknown delivery", async () => {
     const answer = await server.admin("POST", `${deliveries}/999999/redeliver`);
 

@@ -137,3 +137,34 @@ describe("changeRunStatus", () => {
     ).toBe(false);
   });
 });
+
+describe("changeRunStatus with an expected current status", () => {
+  it("lets a worker's retry requeue only a run it is still running", async () => {
+    const canceled = await fixture.addRun(projectId, "canceled");
+    const running = await fixture.addRun(projectId, "running");
+
+    const requeuedCanceled = await changeRunStatus(
+      fixture.store.db,
+      canceled,
+      "queued",
+      {
+        at: LATER,
+        from: ["running"],
+      },
+    );
+    const requeuedRunning = await changeRunStatus(
+      fixture.store.db,
+      running,
+      "queued",
+      {
+        at: LATER,
+        from: ["running"],
+      },
+    );
+
+    expect(requeuedCanceled).toBe(false);
+    expect((await readRun(canceled)).status).toBe("canceled");
+    expect(requeuedRunning).toBe(true);
+    expect((await readRun(running)).status).toBe("queued");
+  });
+});

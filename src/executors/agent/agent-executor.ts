@@ -1,5 +1,6 @@
 import type { ModelConfig } from "../../config/read-config.ts";
 import { writeOfflinePlan } from "../../models/offline-plan.ts";
+import { FatalJobError } from "../../queue/worker.ts";
 import type { ExecutionInput, ExecutionResult, Executor } from "../executor.ts";
 
 export type ModelKind = ModelConfig["kind"];
@@ -24,7 +25,7 @@ export class AgentExecutor implements Executor {
       // TODO: drive the openai-compatible and anthropic models with the
       // agent tools of DESIGN.md §7; until then the run fails loudly
       // rather than pretending to implement the ticket.
-      throw new Error(
+      throw new FatalJobError(
         `FLOWGATE_MODEL=${this.model} is not available in this build; ` +
           "set FLOWGATE_MODEL=offline",
       );

@@ -88,6 +88,12 @@ export function deliveryRoutes(app: App) {
           "409 Conflict - the delivery names no existing trigger, so it cannot be redelivered",
         );
       }
+      if (!trigger.enabled) {
+        throw new HttpError(
+          403,
+          `403 Forbidden - trigger ${trigger.id} is disabled; enable it before redelivering`,
+        );
+      }
       const source = sourceNamed(trigger.source);
       if (delivery.body === null || !source) {
         throw new HttpError(

@@ -56,7 +56,7 @@ export function triggerEndpoints(app: App) {
           triggerId: undefined,
           headers: request.headers as Record<string, string | undefined>,
           rawBody: Buffer.alloc(0),
-          receivedAt: new Date(),
+          receivedAt: app.now(),
           sourceIp: request.ip,
         },
         new Refusal(status, message, status === 413 ? "size" : "content type"),
@@ -68,7 +68,7 @@ export function triggerEndpoints(app: App) {
       request: FastifyRequest<{ Params: Params }>,
       reply: FastifyReply,
     ) => {
-      const receivedAt = new Date();
+      const receivedAt = app.now();
       const triggerId = request.params.trigger_id;
       if (triggerId !== undefined && !/^\d{1,12}$/.test(triggerId)) {
         return reply.code(404).send({ message: "404 Not Found" });
