@@ -1,6 +1,7 @@
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   LogController,
 } from "fastify";
 import type { App } from "../app.ts";
@@ -33,6 +34,11 @@ export function buildServer(app: App): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: app.config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
+    // Malformed URLs get GitLab's error shape too, not fastify's own.
+    frameworkErrors: (error, _request, reply) =>
+      (reply as FastifyReply)
+        .code(400)
+        .send({ message: `400 Bad request - ${error.message}` }),
     // Pino's Logger type is wider than fastify's; the instance is the same.
   }) as unknown as FastifyInstance;
 

@@ -271,12 +271,28 @@ function notFound(): Answer {
  * A database failure anywhere on the way in (DESIGN.md §4.3): nothing
  * was accepted and the sender should retry; the log says what failed.
  */
+const ANONYMOUS_BODY_PREVIEW_BYTES = 2048;
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The body kept with a refused delivery. One that named a trigger may be
+ * redelivered by an admin, so it is kept whole; one from a sender who
+ * named none is kept only as a preview, so that unauthenticated traffic
+ * cannot fill the disk.
+ */
+function storedBody(raw: Buffer, triggerId: number | null): string | null {
+  if (raw.length === 0) return null;
+  if (triggerId !== null) return raw.toString("utf8");
+  return raw.subarray(0, ANONYMOUS_BODY_PREVIEW_BYTES).toString("utf8");
+}
+
 function storageUnavailable(context: IngressContext, error: unknown): Refusal {
   context.logger.error({ err: error }, "storage refused a delivery");
   return new Refusal(
     503,
     "503 Service Unavailable - storage is unavailable; nothing was accepted, retry later",
     "storage",
+    { headers: { "retry-after": String(STORAGE_RETRY_AFTER_SECONDS) } },
   );
 }
 
@@ -331,16 +347,16 @@ function finish(
   );
 
   if (project && (outcome === "refused" || outcome === "ignored")) {
+    const triggerId = trigger?.id ?? refusal?.extra.triggerId ?? null;
     context.refusals.record({
       project,
-      triggerId: trigger?.id ?? refusal?.extra.triggerId ?? null,
+      triggerId,
       outcome,
       statusCode: answer.status,
       reason: refusal ? `${refusal.check}: ${refusal.message}` : (reason ?? ""),
       sourceIp: request.sourceIp,
       headers: maskHeaders(request.headers),
-      body:
-        request.rawBody.length > 0 ? request.rawBody.toString("utf8") : null,
+      body: storedBody(request.rawBody, triggerId),
       receivedAt: request.receivedAt,
     });
   }

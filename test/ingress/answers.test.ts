@@ -716,6 +716,7 @@ describe("storage unavailable", () => {
       const answer = await send();
       expect(answer.status).toBe(503);
       expect(answer.body).toEqual({ message: expect.stringMatching(/^503 /) });
+      expect(answer.headers.get("retry-after")).toBe("5");
     } finally {
       await sql`pragma query_only = off`.execute(server.app.store.db);
     }

@@ -47,7 +47,7 @@ export function triggerEndpoints(app: App) {
         status === 413
           ? `413 Payload Too Large - the body is over ${app.config.bodyLimitBytes} bytes`
           : status === 415
-            ? "415 Unsupported Media Type - send the body as application/json"
+            ? "415 Unsupported Media Type - send the body as application/json in UTF-8"
             : `400 Bad request - ${error.message}`;
       const answer = await refuseAtEdge(
         app.ingress,
@@ -69,6 +69,12 @@ export function triggerEndpoints(app: App) {
       reply: FastifyReply,
     ) => {
       const receivedAt = app.now();
+      const charset = request.headers["content-type"]?.match(
+        /;\s*charset="?([^";\s]+)/i,
+      )?.[1];
+      if (charset && !/^utf-?8$/i.test(charset)) {
+        throw Object.assign(new Error("charset"), { statusCode: 415 });
+      }
       const triggerId = request.params.trigger_id;
       if (triggerId !== undefined && !/^\d{1,12}$/.test(triggerId)) {
         return reply.code(404).send({ message: "404 Not Found" });
