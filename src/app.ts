@@ -11,6 +11,7 @@ import type { Executor } from "./executors/executor.ts";
 import { LocalForge } from "./forges/local/local-forge.ts";
 import { AdmissionBatcher } from "./ingress/admission-batcher.ts";
 import type { IngressContext } from "./ingress/ingress-context.ts";
+import { LookupCache } from "./ingress/lookup-cache.ts";
 import { AuthFailureLimits, TriggerRateLimits } from "./ingress/rate-limits.ts";
 import { RefusalLog } from "./ingress/refusal-log.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
@@ -79,6 +80,7 @@ export async function createApp(
     secretBox,
     batcher: new AdmissionBatcher(db, now, logger, () => worker?.wake()),
     refusals: new RefusalLog(db, logger),
+    lookups: new LookupCache(db, now),
     triggerLimits: new TriggerRateLimits(),
     authFailures: new AuthFailureLimits(config.authFailureLimitPerMinute),
     metrics,

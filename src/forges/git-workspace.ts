@@ -84,11 +84,9 @@ export class GitWorkspace {
     const excluded = options.excludePrefixes ?? [];
     const hits = new Map<string, number>();
 
-    for (const term of terms) {
-      for (const file of await this.filesContaining(term, options.signal)) {
-        if (excluded.some((prefix) => file.startsWith(prefix))) continue;
-        hits.set(file, (hits.get(file) ?? 0) + 1);
-      }
+    for (const [file, found] of await this.termsByFile(terms, options.signal)) {
+      if (excluded.some((prefix) => file.startsWith(prefix))) continue;
+      hits.set(file, found.size);
     }
 
     return [...hits]
@@ -104,20 +102,32 @@ export class GitWorkspace {
   ): Promise<string | null> {
     await runGit(["add", "--all"], { cwd: this.dir, signal });
 
-    const staged = await runGit(["status", "--porcelain", "-z"], {
-      cwd: this.dir,
-      signal,
-    });
-    if (staged === "") return null;
-
-    // The message goes through standard input: it may be long and may
-    // start with "-".
-    await runGit(["commit", "--quiet", "--no-verify", "--file=-"], {
-      cwd: this.dir,
-      signal,
-      input: message,
-    });
+    try {
+      // The message goes through standard input: it may be long and may
+      // start with "-".
+      await runGit(["commit", "--quiet", "--no-verify", "--file=-"], {
+        cwd: this.dir,
+        signal,
+        input: message,
+      });
+    } catch (error) {
+      // git commit answers 1 when nothing is staged; ask to be sure.
+      if (error instanceof GitError && error.exitCode === 1) {
+        if (await this.#nothingStaged(signal)) return null;
+      }
+      throw error;
+    }
     return this.headSha(signal);
+  }
+
+  async #nothingStaged(signal?: AbortSignal): Promise<boolean> {
+    try {
+      await runGit(["diff", "--cached", "--quiet"], { cwd: this.dir, signal });
+      return true;
+    } catch (error) {
+      if (error instanceof GitError && error.exitCode === 1) return false;
+      throw error;
+    }
   }
 
   async headSha(signal?: AbortSignal): Promise<string> {
@@ -128,21 +138,41 @@ export class GitWorkspace {
     return output.trim();
   }
 
-  private async filesContaining(
-    term: string,
+  /**
+   * Which of the terms each file contains, from one `git grep` over all of
+   * them: one process instead of one per term, which dominated a run's
+   * start. `-o` prints each match, so the distinct terms per file can be
+   * counted.
+   */
+  private async termsByFile(
+    terms: string[],
     signal: AbortSignal | undefined,
-  ): Promise<string[]> {
+  ): Promise<Map<string, Set<string>>> {
+    const found = new Map<string, Set<string>>();
+    if (terms.length === 0) return found;
+    const patterns = terms.flatMap((term) => ["-e", term]);
+    let output: string;
     try {
-      const output = await runGit(
-        ["grep", "-I", "-i", "-l", "-z", "-F", "-e", term, "--"],
+      output = await runGit(
+        ["grep", "-I", "-i", "-o", "-z", "-F", ...patterns, "--"],
         { cwd: this.dir, signal },
       );
-      return output.split("\0").filter((file) => file !== "");
     } catch (error) {
       // git grep answers 1 when nothing matches.
-      if (error instanceof GitError && error.exitCode === 1) return [];
+      if (error instanceof GitError && error.exitCode === 1) return found;
       throw error;
     }
+    // With -z each line is "file\0match".
+    for (const line of output.split("\n")) {
+      const separator = line.indexOf("\0");
+      if (separator < 0) continue;
+      const file = line.slice(0, separator);
+      const term = line.slice(separator + 1).toLowerCase();
+      const terms = found.get(file) ?? new Set<string>();
+      terms.add(term);
+      found.set(file, terms);
+    }
+    return found;
   }
 }
 

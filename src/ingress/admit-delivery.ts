@@ -2,7 +2,7 @@ import { recordAuditEvent, triggerActor } from "../audit/audit-event.ts";
 import type { Project } from "../projects/project.ts";
 import { enqueueJob } from "../queue/enqueue-job.ts";
 import { ACTIVE_STATUSES } from "../runs/run-status.ts";
-import { recordTimelineEvent } from "../runs/timeline.ts";
+import { recordTimelineEvent, recordTimelineEvents } from "../runs/timeline.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger } from "../triggers/trigger.ts";
@@ -105,18 +105,21 @@ export async function admitDelivery(
     .returning("id")
     .executeTakeFirstOrThrow();
 
-  await recordTimelineEvent(trx, run.id, {
-    kind: "received",
-    at: admission.receivedAt,
-    details: { trigger_id: trigger.id, source: trigger.source },
-  });
-  await recordTimelineEvent(trx, run.id, {
-    kind: "verified",
-    at: admission.verifiedAt,
-    durationMs: admission.verifiedAt.getTime() - admission.receivedAt.getTime(),
-    details: { auth: trigger.auth },
-  });
-  await recordTimelineEvent(trx, run.id, { kind: "queued", at: now });
+  await recordTimelineEvents(trx, run.id, [
+    {
+      kind: "received",
+      at: admission.receivedAt,
+      details: { trigger_id: trigger.id, source: trigger.source },
+    },
+    {
+      kind: "verified",
+      at: admission.verifiedAt,
+      durationMs:
+        admission.verifiedAt.getTime() - admission.receivedAt.getTime(),
+      details: { auth: trigger.auth },
+    },
+    { kind: "queued", at: now },
+  ]);
   await enqueueJob(trx, {
     kind: "run",
     runId: run.id,

@@ -1,11 +1,6 @@
 import { hashToken } from "../crypto/tokens.ts";
 import type { Project } from "../projects/project.ts";
 import type { InboundDelivery, Source } from "../sources/source.ts";
-import {
-  findTrigger,
-  findTriggerByTokenHash,
-  triggerAcceptsToken,
-} from "../triggers/find-trigger.ts";
 import type { Trigger } from "../triggers/trigger.ts";
 import type { IngressContext } from "./ingress-context.ts";
 import { Refusal, UNAUTHORIZED } from "./refusal.ts";
@@ -41,15 +36,10 @@ export async function authenticate(
   let trigger: Trigger | undefined;
   if (triggerId === undefined) {
     if (!tokenHash) throw new Refusal(401, UNAUTHORIZED, "token missing");
-    trigger = await findTriggerByTokenHash(
-      context.db,
-      project.id,
-      tokenHash,
-      now,
-    );
+    trigger = await context.lookups.triggerByTokenHash(project.id, tokenHash);
     if (!trigger) throw new Refusal(401, UNAUTHORIZED, "token unknown");
   } else {
-    trigger = await findTrigger(context.db, project.id, triggerId, now);
+    trigger = await context.lookups.trigger(project.id, triggerId);
     if (!trigger) throw new Refusal(404, "404 Not Found", "route");
     if (trigger.auth !== "signature") {
       // The URL named the trigger: keep its id with the refusal.
@@ -57,7 +47,11 @@ export async function authenticate(
       if (!tokenHash) {
         throw new Refusal(401, UNAUTHORIZED, "token missing", named);
       }
-      if (!(await triggerAcceptsToken(context.db, trigger, tokenHash, now))) {
+      const owner = await context.lookups.triggerByTokenHash(
+        project.id,
+        tokenHash,
+      );
+      if (owner?.id !== trigger.id) {
         throw new Refusal(401, UNAUTHORIZED, "token unknown", named);
       }
     }

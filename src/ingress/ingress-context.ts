@@ -4,6 +4,7 @@ import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../store/database.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { AdmissionBatcher } from "./admission-batcher.ts";
+import type { LookupCache } from "./lookup-cache.ts";
 import type { AuthFailureLimits, TriggerRateLimits } from "./rate-limits.ts";
 import type { RefusalLog } from "./refusal-log.ts";
 
@@ -13,6 +14,7 @@ export interface IngressContext {
   secretBox: SecretBox;
   batcher: AdmissionBatcher;
   refusals: RefusalLog;
+  lookups: LookupCache;
   triggerLimits: TriggerRateLimits;
   authFailures: AuthFailureLimits;
   metrics: Metrics;

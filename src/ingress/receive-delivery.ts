@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { findProject, type Project } from "../projects/project.ts";
+import type { Project } from "../projects/project.ts";
 import { findRun } from "../runs/run-record.ts";
 import { runView } from "../runs/run-view.ts";
 import { genericSource } from "../sources/generic/index.ts";
@@ -40,7 +40,7 @@ export async function receiveDelivery(
 ): Promise<Answer> {
   let project: Project | undefined;
   try {
-    project = await findProject(context.db, request.projectRef);
+    project = await context.lookups.project(request.projectRef);
   } catch (error) {
     const refusal = storageUnavailable(context, error);
     return finish(context, request, undefined, refusalAnswer(refusal));
@@ -109,9 +109,9 @@ export async function refuseAtEdge(
   request: DeliveryRequest,
   refusal: Refusal,
 ): Promise<Answer> {
-  const project = await findProject(context.db, request.projectRef).catch(
-    () => undefined,
-  );
+  const project = await context.lookups
+    .project(request.projectRef)
+    .catch(() => undefined);
   return finish(
     context,
     request,

@@ -33,14 +33,25 @@ export async function recordTimelineEvent(
   runId: number,
   event: TimelineEvent,
 ): Promise<void> {
+  await recordTimelineEvents(db, runId, [event]);
+}
+
+/** Appends several events in one statement, in the order given. */
+export async function recordTimelineEvents(
+  db: Db,
+  runId: number,
+  events: readonly TimelineEvent[],
+): Promise<void> {
   await db
     .insertInto("run_events")
-    .values({
-      run_id: runId,
-      kind: event.kind,
-      at: event.at.toISOString(),
-      duration_ms: event.durationMs ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
+    .values(
+      events.map((event) => ({
+        run_id: runId,
+        kind: event.kind,
+        at: event.at.toISOString(),
+        duration_ms: event.durationMs ?? null,
+        details: JSON.stringify(event.details ?? {}),
+      })),
+    )
     .execute();
 }

@@ -3,6 +3,7 @@ import SQLite from "better-sqlite3";
 import {
   type ColumnDefinitionBuilder,
   type Dialect,
+  type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
 
@@ -32,8 +33,33 @@ export function openSqlite(file: string): OpenedDialect {
   connection.pragma("busy_timeout = 5000");
   return {
     name: "sqlite",
-    dialect: new SqliteDialect({ database: connection }),
+    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
     close: () => connection.close(),
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew, which cost a
+ * third of a delivery's CPU in profiles. The SQL it generates for one
+ * query shape is always the same text, so prepared statements are kept
+ * by text and reused. (Kysely's `.stream()` would share a statement's
+ * iterator; nothing in Flowgate streams.)
+ */
+function withStatementCache(connection: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = connection.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
   };
 }
 

@@ -40,19 +40,3 @@ export async function findTrigger(
     .executeTakeFirst();
   return row && toTrigger(row, now);
 }
-
-/** Whether `tokenHash` is the trigger's current or in-grace token. */
-export async function triggerAcceptsToken(
-  db: Db,
-  trigger: Trigger,
-  tokenHash: string,
-  now: Date,
-): Promise<boolean> {
-  const found = await findTriggerByTokenHash(
-    db,
-    trigger.projectId,
-    tokenHash,
-    now,
-  );
-  return found?.id === trigger.id;
-}

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { GitError } from "../../git/git-error.ts";
 import { resolveCommit } from "../../git/resolve-commit.ts";
 import { runGit } from "../../git/run-git.ts";
 import type { CheckoutResult, ForgeProject } from "../forge.ts";
@@ -13,9 +14,15 @@ const MINUTE = 60 * 1000;
 const CLONE_TIMEOUT_MS = 10 * MINUTE;
 
 /**
- * Clones the project's repository into `dir`, which must not exist or be
- * empty, and checks out `branch`: the forge's branch when a previous
- * attempt pushed it, else a new branch from the default branch.
+ * Gives the run a working tree of the project's repository in `dir`,
+ * which must not exist or be empty, with `branch` checked out: the
+ * forge's branch when an earlier attempt made it, else a new branch from
+ * the default branch.
+ *
+ * The working tree is a `git worktree` of the bare repository rather than
+ * a clone: it shares the repository's objects and refs, so it costs no
+ * copy to make and its commits are on the forge as soon as they are made
+ * (a clone and a push took most of a run's time).
  */
 export async function checkoutBranch(
   context: LocalForgeContext,
@@ -29,42 +36,34 @@ export async function checkoutBranch(
     context.repositoriesDir,
     project.path,
   );
-
   await fs.mkdir(path.dirname(dir), { recursive: true });
-  await runGit(["clone", "--no-hardlinks", "--quiet", "--", bare, dir], {
-    cwd: path.dirname(dir),
-    signal,
-    timeoutMs: CLONE_TIMEOUT_MS,
-  });
-  const workspace = new GitWorkspace(dir);
 
-  const pushed = `refs/remotes/origin/${branch}`;
-  if (await resolveCommit(dir, pushed, signal)) {
-    await switchTo(dir, branch, pushed, signal);
-    return { workspace, branchCreated: false };
+  // The common case first, in one git process: a new branch.
+  const add = ["worktree", "add", "--quiet", "--force"];
+  const base = `refs/heads/${project.defaultBranch}`;
+  try {
+    await runGit([...add, "-b", branch, dir, base], { cwd: bare, signal });
+    return { workspace: new GitWorkspace(dir), branchCreated: true };
+  } catch (error) {
+    if (!(error instanceof GitError) || error.exitCode === undefined)
+      throw error;
   }
 
-  const base = `refs/remotes/origin/${project.defaultBranch}`;
-  if (!(await resolveCommit(dir, base, signal))) {
+  // A retry or a follow-up: the branch exists. A run that died left its
+  // worktree registered; its directory is gone (the workflow removes it),
+  // so prune forgets it and frees the branch.
+  await runGit(["worktree", "prune"], { cwd: bare, signal });
+  if (await resolveCommit(bare, `refs/heads/${branch}`, signal)) {
+    await runGit([...add, dir, branch], { cwd: bare, signal });
+    return { workspace: new GitWorkspace(dir), branchCreated: false };
+  }
+  if (!(await resolveCommit(bare, base, signal))) {
     throw new ForgeNotFoundError(
       `project ${project.path} has no branch ${project.defaultBranch} to ` +
         "start from; push it, or change the project's default_branch",
     );
   }
-  await switchTo(dir, branch, base, signal);
-  return { workspace, branchCreated: true };
-}
-
-async function switchTo(
-  dir: string,
-  branch: string,
-  startPoint: string,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  // -B, because the clone may already have the branch checked out (when it
-  // is the default branch); "--" keeps the start point from being a path.
-  await runGit(
-    ["checkout", "--quiet", "--no-track", "-B", branch, startPoint, "--"],
-    { cwd: dir, signal },
-  );
+  // Neither reason: try once more, and let git's own error speak.
+  await runGit([...add, "-b", branch, dir, base], { cwd: bare, signal });
+  return { workspace: new GitWorkspace(dir), branchCreated: true };
 }

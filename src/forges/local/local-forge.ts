@@ -64,17 +64,14 @@ export class LocalForge implements Forge {
     return checkoutBranch(this.context, project, dir, branch, signal);
   }
 
+  /** Nothing to send: a local workspace is a worktree of the forge's
+   * repository, so its commits are on the branch as soon as they exist. */
   async push(
-    workspace: GitWorkspace,
+    _workspace: GitWorkspace,
     branch: string,
-    signal?: AbortSignal,
+    _signal?: AbortSignal,
   ): Promise<void> {
     assertRefName(branch, "branch");
-    const ref = `refs/heads/${branch}`;
-    await runGit(["push", "--quiet", "origin", `${ref}:${ref}`], {
-      cwd: workspace.dir,
-      signal,
-    });
   }
 
   findOpenMergeRequest(

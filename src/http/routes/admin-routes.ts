@@ -13,6 +13,13 @@ import { triggerRoutes } from "./triggers.ts";
 export function adminRoutes(app: App) {
   return async (server: FastifyInstance) => {
     server.addHook("onRequest", adminGuard(app.adminToken));
+    // A change may disable a trigger or revoke a token: forget lookups.
+    // Cleared before the answer leaves, so the sender's next request
+    // already sees the change.
+    server.addHook("onSend", async (request, _reply, payload) => {
+      if (request.method !== "GET") app.ingress.lookups.clear();
+      return payload;
+    });
     for (const routes of [
       projectRoutes,
       triggerRoutes,
