@@ -10,6 +10,7 @@ import { AgentExecutor } from "./executors/agent/agent-executor.ts";
 import type { Executor } from "./executors/executor.ts";
 import { LocalForge } from "./forges/local/local-forge.ts";
 import { AdmissionBatcher } from "./ingress/admission-batcher.ts";
+import { AdmissionThread } from "./ingress/admission-thread.ts";
 import type { IngressContext } from "./ingress/ingress-context.ts";
 import { LookupCache } from "./ingress/lookup-cache.ts";
 import { AuthFailureLimits, TriggerRateLimits } from "./ingress/rate-limits.ts";
@@ -75,10 +76,13 @@ export async function createApp(
       ? undefined
       : createWorker(config, store, forge, metrics, logger, now);
 
+  const admissions = await AdmissionThread.start(config, logger);
   const ingress: IngressContext = {
     db,
     secretBox,
-    batcher: new AdmissionBatcher(db, now, logger, () => worker?.wake()),
+    batcher: new AdmissionBatcher(admissions.commit, now, logger, () =>
+      worker?.wake(),
+    ),
     refusals: new RefusalLog(db, logger),
     lookups: new LookupCache(db, now),
     triggerLimits: new TriggerRateLimits(),
@@ -114,6 +118,7 @@ export async function createApp(
     async close() {
       await worker?.stop();
       await ingress.refusals.flush();
+      await admissions.close();
       await store.close();
     },
   };

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../store/database.ts";
 
 /** Who did something: the admin, a trigger's sender, or Flowgate itself. */
@@ -32,21 +33,17 @@ export async function recordAuditEvent(
   db: Db,
   event: AuditEventInput,
 ): Promise<void> {
-  await db
-    .insertInto("audit_events")
-    .values({
-      author_id: event.actor.id,
-      author_name: event.actor.name,
-      entity_type: "Project",
-      entity_id: event.project.id,
-      entity_path: event.project.path,
-      action: event.action,
-      target_type: event.target?.type ?? null,
-      target_id: event.target?.id ?? null,
-      target_details: event.target?.details ?? null,
-      ip_address: event.ipAddress ?? null,
-      details: JSON.stringify(event.details ?? {}),
-      created_at: event.at.toISOString(),
-    })
-    .execute();
+  // A `sql` template rather than the builder: this runs for every
+  // delivery and every run step, and costs half as much this way.
+  await sql`
+    insert into audit_events (author_id, author_name, entity_type,
+      entity_id, entity_path, action, target_type, target_id,
+      target_details, ip_address, details, created_at)
+    values (${event.actor.id}, ${event.actor.name}, ${"Project"},
+      ${event.project.id}, ${event.project.path}, ${event.action},
+      ${event.target?.type ?? null}, ${event.target?.id ?? null},
+      ${event.target?.details ?? null}, ${event.ipAddress ?? null},
+      ${JSON.stringify(event.details ?? {})}, ${event.at.toISOString()})`.execute(
+    db,
+  );
 }

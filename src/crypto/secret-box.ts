@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 const VERSION = "v1";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const OPENED_CACHE_SIZE = 1000;
 
 /**
  * Encrypts secrets at rest with AES-256-GCM under the instance key. The
@@ -11,6 +12,10 @@ const TAG_BYTES = 16;
  */
 export class SecretBox {
   readonly #key: Buffer;
+  // Every delivery opens its trigger's signing secret; remembering what
+  // was opened saves a decryption per request. The process holds the key
+  // anyway, so this keeps nothing it could not already read.
+  readonly #opened = new Map<string, string>();
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new Error("the secret key must be 32 bytes");
@@ -32,6 +37,15 @@ export class SecretBox {
   }
 
   open(sealed: string): string {
+    const known = this.#opened.get(sealed);
+    if (known !== undefined) return known;
+    const plaintext = this.#decrypt(sealed);
+    if (this.#opened.size >= OPENED_CACHE_SIZE) this.#opened.clear();
+    this.#opened.set(sealed, plaintext);
+    return plaintext;
+  }
+
+  #decrypt(sealed: string): string {
     const [version, iv, tag, body] = sealed.split(".");
     if (version !== VERSION || !iv || !tag || body === undefined) {
       throw new Error("stored secret is not in a known sealed format");

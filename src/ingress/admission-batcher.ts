@@ -1,11 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
-import type { Db } from "../store/database.ts";
-import {
-  type Admission,
-  type AdmissionResult,
-  admitDelivery,
-} from "./admit-delivery.ts";
+import type { Admission, AdmissionResult } from "./admit-delivery.ts";
+import type { CommitAdmissions } from "./commit-admissions.ts";
 
 const MAX_BATCH = 256;
 
@@ -26,7 +22,7 @@ export class AdmissionBatcher {
   #flushing = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly commit: CommitAdmissions,
     private readonly now: Clock,
     private readonly logger: Logger,
     /** Called after each commit that queued new jobs. */
@@ -62,14 +58,8 @@ export class AdmissionBatcher {
     this.#flushing = false;
   }
 
-  async #commit(admissions: Admission[]): Promise<AdmissionResult[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const results: AdmissionResult[] = [];
-      for (const admission of admissions) {
-        results.push(await admitDelivery(trx, admission, this.now()));
-      }
-      return results;
-    });
+  #commit(admissions: Admission[]): Promise<AdmissionResult[]> {
+    return this.commit(admissions, this.now());
   }
 
   /** One bad delivery must not fail its neighbours: retry each alone. */

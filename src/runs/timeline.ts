@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../store/database.ts";
 
 /** The steps a run's timeline names (DESIGN.md §5), plus follow-ups. */
@@ -42,16 +43,13 @@ export async function recordTimelineEvents(
   runId: number,
   events: readonly TimelineEvent[],
 ): Promise<void> {
-  await db
-    .insertInto("run_events")
-    .values(
-      events.map((event) => ({
-        run_id: runId,
-        kind: event.kind,
-        at: event.at.toISOString(),
-        duration_ms: event.durationMs ?? null,
-        details: JSON.stringify(event.details ?? {}),
-      })),
-    )
-    .execute();
+  // A `sql` template rather than the builder: it runs for every delivery.
+  const rows = events.map(
+    (event) =>
+      sql`(${runId}, ${event.kind}, ${event.at.toISOString()},
+        ${event.durationMs ?? null}, ${JSON.stringify(event.details ?? {})})`,
+  );
+  await sql`
+    insert into run_events (run_id, kind, at, duration_ms, details)
+    values ${sql.join(rows)}`.execute(db);
 }

@@ -2,9 +2,14 @@ import fs from "node:fs";
 import SQLite from "better-sqlite3";
 import {
   type ColumnDefinitionBuilder,
+  CompiledQuery,
+  type DatabaseConnection,
   type Dialect,
+  type Driver,
   type SqliteDatabase,
   SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
 } from "kysely";
 
 // Every line that differs between SQLite and PostgreSQL lives in this file.
@@ -33,9 +38,37 @@ export function openSqlite(file: string): OpenedDialect {
   connection.pragma("busy_timeout = 5000");
   return {
     name: "sqlite",
-    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    dialect: new ImmediateSqliteDialect({
+      database: withStatementCache(connection),
+    }),
     close: () => connection.close(),
   };
+}
+
+/**
+ * Transactions that take the write lock when they begin. Two connections
+ * write to the file (the HTTP thread's and the admission thread's); a
+ * plain `begin` that reads first and writes later fails at once with
+ * SQLITE_BUSY when the other holds the lock, while `begin immediate`
+ * waits for it (busy_timeout) like any other write.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection) {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;

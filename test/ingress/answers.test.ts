@@ -709,16 +709,23 @@ describe("storage unavailable", () => {
       signGeneric(trigger.signing_secret, ticket(), { token: trigger.token }),
     );
 
-  it("answers 503 and accepts nothing when the commit fails", async () => {
-    // The disk turned read-only: reads still work, every write fails.
-    await sql`pragma query_only = on`.execute(server.app.store.db);
+  it("answers 503 and accepts nothing when the commit fails", {
+    timeout: 60_000,
+  }, async () => {
+    // Another process holds the database's write lock for longer than
+    // the commit waits for it (busy_timeout): every write fails.
+    const holder = new Database(path.join(server.dataDir, "flowgate.sqlite"));
+    holder.exec("begin immediate");
     try {
       const answer = await send();
       expect(answer.status).toBe(503);
-      expect(answer.body).toEqual({ message: expect.stringMatching(/^503 /) });
+      expect(answer.body).toEqual({
+        message: expect.stringMatching(/^503 /),
+      });
       expect(answer.headers.get("retry-after")).toBe("5");
     } finally {
-      await sql`pragma query_only = off`.execute(server.app.store.db);
+      holder.exec("rollback");
+      holder.close();
     }
 
     expect(await countRows(server, "runs")).toBe(0);
@@ -729,6 +736,9 @@ describe("storage unavailable", () => {
 
   it("answers 503 when the database is gone altogether", async () => {
     await server.app.store.db.destroy();
+    // Forget the remembered project and trigger, so the next delivery
+    // needs the database again.
+    server.app.ingress.lookups.clear();
     const answer = await send();
     expect(answer.status).toBe(503);
     expect(answer.body).toEqual({ message: expect.stringMatching(/^503 /) });
