@@ -165,8 +165,13 @@ export async function admitAuthentic(
   let result: AdmissionResult;
   try {
     result = await context.batcher.submit({
-      project,
-      trigger,
+      project: { id: project.id, path: project.path },
+      trigger: {
+        id: trigger.id,
+        executor: trigger.executor,
+        source: trigger.source,
+        auth: trigger.auth,
+      },
       ticket,
       workflowType,
       deliveryKey: deliveryId

@@ -42,13 +42,36 @@ export async function runView(
     finished_at: run.finished_at,
   };
   if (!events) return view;
-  return {
-    ...view,
-    events: events.map((event) => ({
-      name: event.kind,
-      at: event.at,
-      duration_ms: event.duration_ms,
-      details: JSON.parse(event.details) as Record<string, unknown>,
-    })),
-  };
+  const stored = events.map((event) => ({
+    name: event.kind,
+    at: event.at,
+    duration_ms: event.duration_ms,
+    details: JSON.parse(event.details) as Record<string, unknown>,
+  }));
+  return { ...view, events: [...admissionEvents(run), ...stored] };
+}
+
+/**
+ * The first three steps of every run, kept as the run row's own times
+ * rather than as timeline rows: they are written once per delivery, on
+ * the hot path, and never change.
+ */
+function admissionEvents(run: RunRow) {
+  const admission = JSON.parse(run.admission) as Record<string, unknown>;
+  const verifiedMs = Date.parse(run.verified_at) - Date.parse(run.received_at);
+  return [
+    {
+      name: "received",
+      at: run.received_at,
+      duration_ms: null,
+      details: { trigger_id: run.trigger_id, source: admission.source },
+    },
+    {
+      name: "verified",
+      at: run.verified_at,
+      duration_ms: verifiedMs,
+      details: { auth: admission.auth },
+    },
+    { name: "queued", at: run.created_at, duration_ms: null, details: {} },
+  ];
 }

@@ -94,6 +94,8 @@ export interface RunTable {
   merge_request_iid: number | null;
   error: string | null;
   received_at: Time;
+  verified_at: Time;
+  admission: Json;
   created_at: Time;
   started_at: Time | null;
   finished_at: Time | null;

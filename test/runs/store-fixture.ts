@@ -61,6 +61,8 @@ export async function openStoreFixture(): Promise<StoreFixture> {
           merge_request_iid: null,
           error: null,
           received_at: T0.toISOString(),
+          verified_at: T0.toISOString(),
+          admission: JSON.stringify({ source: "generic", auth: "signature" }),
           created_at: T0.toISOString(),
           started_at: null,
           finished_at: null,

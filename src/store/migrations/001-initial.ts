@@ -72,6 +72,9 @@ export function initial(dialect: DialectName): Migration {
         .addColumn("merge_request_iid", "integer")
         .addColumn("error", "text")
         .addColumn("received_at", "text", (c) => c.notNull())
+        .addColumn("verified_at", "text", (c) => c.notNull())
+        // How the delivery that made the run came in: {source, auth}.
+        .addColumn("admission", "text", (c) => c.notNull())
         .addColumn("created_at", "text", (c) => c.notNull())
         .addColumn("started_at", "text")
         .addColumn("finished_at", "text")
