@@ -51,9 +51,11 @@ export async function admitDelivery(
   // would make, at less than half its cost per statement (measured).
   const [seen] = (
     await sql<{ run_id: number }>`
-      select run_id from delivery_keys
+      select run_id from deliveries
       where trigger_id = ${trigger.id}
-        and delivery_key = ${admission.deliveryKey}`.execute(trx)
+        and delivery_key = ${admission.deliveryKey}
+        and run_id is not null
+      limit 1`.execute(trx)
   ).rows;
   if (seen) {
     const deliveryId = await recordDelivery(trx, admission, {
@@ -73,7 +75,6 @@ export async function admitDelivery(
         and status in (${sql.join(ACTIVE_STATUSES)})`.execute(trx)
   ).rows;
   if (active) {
-    await rememberKey(trx, admission, active.id, now);
     await recordTimelineEvent(trx, active.id, {
       kind: "follow_up",
       at: now,
@@ -114,7 +115,6 @@ export async function admitDelivery(
     projectId: project.id,
     runAt: now,
   });
-  await rememberKey(trx, admission, run.id, now);
   const deliveryId = await recordDelivery(trx, admission, {
     outcome: "accepted",
     statusCode: 202,
@@ -122,18 +122,6 @@ export async function admitDelivery(
     runId: run.id,
   });
   return { kind: "accepted", runId: run.id, deliveryId };
-}
-
-async function rememberKey(
-  trx: Db,
-  admission: Admission,
-  runId: number,
-  now: Date,
-): Promise<void> {
-  await sql`
-    insert into delivery_keys (trigger_id, delivery_key, run_id, created_at)
-    values (${admission.trigger.id}, ${admission.deliveryKey}, ${runId},
-      ${now.toISOString()})`.execute(trx);
 }
 
 interface Outcome {

@@ -11,7 +11,6 @@ export interface Database {
   projects: ProjectTable;
   triggers: TriggerTable;
   deliveries: DeliveryTable;
-  delivery_keys: DeliveryKeyTable;
   runs: RunTable;
   run_events: RunEventTable;
   jobs: JobTable;
@@ -67,14 +66,6 @@ export interface DeliveryTable {
   headers: Json;
   body: string | null;
   received_at: Time;
-}
-
-/** The deduplication memory: one row per (trigger, provider delivery id). */
-export interface DeliveryKeyTable {
-  trigger_id: number;
-  delivery_key: string;
-  run_id: number;
-  created_at: Time;
 }
 
 export interface RunTable {

@@ -730,7 +730,7 @@ describe("storage unavailable", () => {
 
     expect(await countRows(server, "runs")).toBe(0);
     expect(await countRows(server, "jobs")).toBe(0);
-    expect(await countRows(server, "delivery_keys")).toBe(0);
+    expect(await countRows(server, "deliveries")).toBe(0);
     expect((await send()).status).toBe(202);
   });
 

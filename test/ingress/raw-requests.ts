@@ -130,7 +130,7 @@ export function signBytes(
 /** Rows in one of the tables a delivery writes, read straight from SQL. */
 export async function countRows(
   server: TestServer,
-  table: "runs" | "jobs" | "delivery_keys" | "merge_requests",
+  table: "runs" | "jobs" | "deliveries" | "merge_requests",
 ): Promise<number> {
   const row = await server.app.store.db
     .selectFrom(table)

@@ -142,20 +142,12 @@ export function initial(dialect: DialectName): Migration {
         .columns(["project_id", "id"])
         .execute();
 
+      // Deduplication: a provider's delivery id, per trigger, finds the run
+      // an earlier delivery with that id started or joined.
       await db.schema
-        .createTable("delivery_keys")
-        .addColumn("trigger_id", "integer", (c) =>
-          c.notNull().references("triggers.id").onDelete("cascade"),
-        )
-        .addColumn("delivery_key", "text", (c) => c.notNull())
-        .addColumn("run_id", "integer", (c) =>
-          c.notNull().references("runs.id").onDelete("cascade"),
-        )
-        .addColumn("created_at", "text", (c) => c.notNull())
-        .addPrimaryKeyConstraint("delivery_keys_pk", [
-          "trigger_id",
-          "delivery_key",
-        ])
+        .createIndex("deliveries_by_key")
+        .on("deliveries")
+        .columns(["trigger_id", "delivery_key"])
         .execute();
 
       await db.schema
