@@ -59,6 +59,7 @@ export interface TestServerOptions {
 export async function startTestServer(
   options: TestServerOptions = {},
 ): Promise<TestServer> {
+  const ownsDataDir = options.dataDir === undefined;
   const dataDir =
     options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-test-"));
   const port = await freePort();
@@ -154,6 +155,8 @@ export async function startTestServer(
     async close() {
       await server.close();
       await app.close();
+      // A directory the caller passed in is theirs to remove.
+      if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
