@@ -3,7 +3,7 @@ import { recordAuditEvent, triggerActor } from "../audit/audit-event.ts";
 import type { Project } from "../projects/project.ts";
 import { enqueueJob } from "../queue/enqueue-job.ts";
 import { ACTIVE_STATUSES } from "../runs/run-status.ts";
-import { recordTimelineEvent, recordTimelineEvents } from "../runs/timeline.ts";
+import { recordTimelineEvent } from "../runs/timeline.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger } from "../triggers/trigger.ts";

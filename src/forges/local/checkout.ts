@@ -11,7 +11,8 @@ import { existingRepositoryDir } from "./repository-dir.ts";
 import { assertRefName } from "./validate-input.ts";
 
 const MINUTE = 60 * 1000;
-const CLONE_TIMEOUT_MS = 10 * MINUTE;
+// Checking out a large repository's tree can take a while.
+const CHECKOUT_TIMEOUT_MS = 10 * MINUTE;
 
 /**
  * Gives the run a working tree of the project's repository in `dir`,
@@ -42,7 +43,11 @@ export async function checkoutBranch(
   const add = ["worktree", "add", "--quiet", "--force"];
   const base = `refs/heads/${project.defaultBranch}`;
   try {
-    await runGit([...add, "-b", branch, dir, base], { cwd: bare, signal });
+    await runGit([...add, "-b", branch, dir, base], {
+      cwd: bare,
+      signal,
+      timeoutMs: CHECKOUT_TIMEOUT_MS,
+    });
     return { workspace: new GitWorkspace(dir), branchCreated: true };
   } catch (error) {
     if (!(error instanceof GitError) || error.exitCode === undefined)
@@ -54,7 +59,11 @@ export async function checkoutBranch(
   // so prune forgets it and frees the branch.
   await runGit(["worktree", "prune"], { cwd: bare, signal });
   if (await resolveCommit(bare, `refs/heads/${branch}`, signal)) {
-    await runGit([...add, dir, branch], { cwd: bare, signal });
+    await runGit([...add, dir, branch], {
+      cwd: bare,
+      signal,
+      timeoutMs: CHECKOUT_TIMEOUT_MS,
+    });
     return { workspace: new GitWorkspace(dir), branchCreated: false };
   }
   if (!(await resolveCommit(bare, base, signal))) {
@@ -64,6 +73,10 @@ export async function checkoutBranch(
     );
   }
   // Neither reason: try once more, and let git's own error speak.
-  await runGit([...add, "-b", branch, dir, base], { cwd: bare, signal });
+  await runGit([...add, "-b", branch, dir, base], {
+    cwd: bare,
+    signal,
+    timeoutMs: CHECKOUT_TIMEOUT_MS,
+  });
   return { workspace: new GitWorkspace(dir), branchCreated: true };
 }

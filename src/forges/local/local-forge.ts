@@ -1,4 +1,3 @@
-import { runGit } from "../../git/run-git.ts";
 import type {
   CheckoutResult,
   Forge,
