@@ -54,9 +54,14 @@ export async function checkoutBranch(
       throw error;
   }
 
-  // A retry or a follow-up: the branch exists. A run that died left its
-  // worktree registered; its directory is gone (the workflow removes it),
-  // so prune forgets it and frees the branch.
+  // A retry or a follow-up: the branch exists, or a run that died while
+  // git wrote it left it locked. A run's branch is only ever written by
+  // that run (one active run per ticket), so a lock found now belongs to a
+  // dead process. Its worktree is still registered; its directory is gone
+  // (the workflow removes it), so prune forgets it and frees the branch.
+  await fs.rm(path.join(bare, "refs", "heads", `${branch}.lock`), {
+    force: true,
+  });
   await runGit(["worktree", "prune"], { cwd: bare, signal });
   if (await resolveCommit(bare, `refs/heads/${branch}`, signal)) {
     await runGit([...add, dir, branch], {
