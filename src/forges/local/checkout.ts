@@ -40,7 +40,10 @@ export async function checkoutBranch(
   await fs.mkdir(path.dirname(dir), { recursive: true });
 
   // The common case first, in one git process: a new branch.
-  const add = ["worktree", "add", "--quiet", "--force"];
+  // --force twice: once for a branch still registered to a dead run's
+  // worktree, twice for one whose `worktree add` was killed while it held
+  // the worktree's "initializing" lock (which also keeps prune away).
+  const add = ["worktree", "add", "--quiet", "--force", "--force"];
   const base = `refs/heads/${project.defaultBranch}`;
   try {
     await runGit([...add, "-b", branch, dir, base], {
