@@ -1,6 +1,6 @@
-import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
+import { recordAuditEvent } from "../audit/audit-event.ts";
+import type { ChangeContext } from "../audit/change-context.ts";
 import type { LocalForge } from "../forges/local/local-forge.ts";
-import type { Db } from "../store/database.ts";
 import { type Project, toProject } from "./project.ts";
 
 export interface NewProject {
@@ -9,12 +9,8 @@ export interface NewProject {
   importPath?: string | undefined;
 }
 
-interface Context {
-  db: Db;
+interface Context extends ChangeContext {
   forge: LocalForge;
-  actor: Actor;
-  ipAddress: string | null;
-  now: Date;
 }
 
 /**

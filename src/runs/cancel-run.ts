@@ -1,22 +1,15 @@
-import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
+import { recordAuditEvent } from "../audit/audit-event.ts";
+import type { ChangeContext } from "../audit/change-context.ts";
 import type { Project } from "../projects/project.ts";
-import type { Db } from "../store/database.ts";
 import { changeRunStatus } from "./run-status.ts";
 import { recordTimelineEvent } from "./timeline.ts";
-
-interface Context {
-  db: Db;
-  actor: Actor;
-  ipAddress: string | null;
-  now: Date;
-}
 
 /** Cancels a queued or running run; false when it had already ended. The
  * worker holding it notices at its next step or heartbeat. */
 export async function cancelRun(
   project: Project,
   runId: number,
-  context: Context,
+  context: ChangeContext,
 ): Promise<boolean> {
   return context.db.transaction().execute(async (trx) => {
     const canceled = await changeRunStatus(trx, runId, "canceled", {

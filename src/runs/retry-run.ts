@@ -1,16 +1,9 @@
-import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
+import { recordAuditEvent } from "../audit/audit-event.ts";
+import type { ChangeContext } from "../audit/change-context.ts";
 import type { Project } from "../projects/project.ts";
 import { enqueueJob } from "../queue/enqueue-job.ts";
-import type { Db } from "../store/database.ts";
 import { changeRunStatus } from "./run-status.ts";
 import { recordTimelineEvent } from "./timeline.ts";
-
-interface Context {
-  db: Db;
-  actor: Actor;
-  ipAddress: string | null;
-  now: Date;
-}
 
 export type RetryOutcome = "queued" | "not_retryable" | "ticket_busy";
 
@@ -22,7 +15,7 @@ export type RetryOutcome = "queued" | "not_retryable" | "ticket_busy";
 export async function retryRun(
   project: Project,
   runId: number,
-  context: Context,
+  context: ChangeContext,
 ): Promise<RetryOutcome> {
   return context.db.transaction().execute(async (trx) => {
     const run = await trx

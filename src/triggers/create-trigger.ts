@@ -1,12 +1,11 @@
-import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
-import type { SecretBox } from "../crypto/secret-box.ts";
+import { recordAuditEvent } from "../audit/audit-event.ts";
+import type { SecretChangeContext } from "../audit/change-context.ts";
 import {
   hashToken,
   newSigningSecret,
   newTriggerToken,
 } from "../crypto/tokens.ts";
 import type { Project } from "../projects/project.ts";
-import type { Db } from "../store/database.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import {
   type CreateTriggerInput,
@@ -31,14 +30,6 @@ export class TriggerSettingsError extends Error {
   }
 }
 
-interface Context {
-  db: Db;
-  secretBox: SecretBox;
-  actor: Actor;
-  ipAddress: string | null;
-  now: Date;
-}
-
 /** Fixed secrets for a trigger declared as code; generated when absent. */
 export interface DeclaredSecrets {
   token?: string | undefined;
@@ -48,7 +39,7 @@ export interface DeclaredSecrets {
 export async function createTrigger(
   project: Project,
   input: CreateTriggerInput,
-  context: Context,
+  context: SecretChangeContext,
   declared: DeclaredSecrets = {},
 ): Promise<CreatedTrigger> {
   const workflowTypes = input.workflow_types ?? [

@@ -1,23 +1,14 @@
-import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
-import type { SecretBox } from "../crypto/secret-box.ts";
+import { recordAuditEvent } from "../audit/audit-event.ts";
+import type { SecretChangeContext } from "../audit/change-context.ts";
 import {
   hashToken,
   newSigningSecret,
   newTriggerToken,
 } from "../crypto/tokens.ts";
 import type { Project } from "../projects/project.ts";
-import type { Db } from "../store/database.ts";
 import type { CreatedTrigger } from "./create-trigger.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import { TRIGGER_DEFAULTS } from "./trigger-settings.ts";
-
-interface Context {
-  db: Db;
-  secretBox: SecretBox;
-  actor: Actor;
-  ipAddress: string | null;
-  now: Date;
-}
 
 /**
  * Issues a new token and signing secret. The current ones become the
@@ -28,7 +19,7 @@ export async function rotateTrigger(
   project: Project,
   trigger: Trigger,
   gracePeriodSeconds: number = TRIGGER_DEFAULTS.rotationGraceSeconds,
-  context: Context,
+  context: SecretChangeContext,
 ): Promise<CreatedTrigger> {
   const token = newTriggerToken();
   const signingSecret = newSigningSecret();

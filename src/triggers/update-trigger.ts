@@ -1,27 +1,18 @@
 import type { Updateable } from "kysely";
-import { type Actor, recordAuditEvent } from "../audit/audit-event.ts";
-import type { SecretBox } from "../crypto/secret-box.ts";
+import { recordAuditEvent } from "../audit/audit-event.ts";
+import type { SecretChangeContext } from "../audit/change-context.ts";
 import type { Project } from "../projects/project.ts";
-import type { Db } from "../store/database.ts";
 import type { TriggerTable } from "../store/schema.ts";
 import { TriggerSettingsError } from "./create-trigger.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import type { UpdateTriggerInput } from "./trigger-settings.ts";
-
-interface Context {
-  db: Db;
-  secretBox: SecretBox;
-  actor: Actor;
-  ipAddress: string | null;
-  now: Date;
-}
 
 /** Applies a partial change; names of changed fields go to the audit log. */
 export async function updateTrigger(
   project: Project,
   trigger: Trigger,
   input: UpdateTriggerInput,
-  context: Context,
+  context: SecretChangeContext,
 ): Promise<Trigger> {
   const workflowTypes = input.workflow_types ?? trigger.workflowTypes;
   const defaultWorkflowType =
