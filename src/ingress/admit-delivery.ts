@@ -49,33 +49,36 @@ export async function admitDelivery(
   // Every statement here runs for every delivery, so each is written as a
   // Kysely `sql` template: the same dialect-neutral SQL as the builder
   // would make, at less than half its cost per statement (measured).
-  const [seen] = (
-    await sql<{ run_id: number }>`
-      select run_id from deliveries
-      where trigger_id = ${trigger.id}
-        and delivery_key = ${admission.deliveryKey}
-        and run_id is not null
-      limit 1`.execute(trx)
+  // One statement asks both questions: was this delivery seen, and is a
+  // run for this ticket active?
+  const [found] = (
+    await sql<{ seen: number | null; active: number | null }>`
+      select
+        (select run_id from deliveries
+          where trigger_id = ${trigger.id}
+            and delivery_key = ${admission.deliveryKey}
+            and run_id is not null
+          limit 1) as seen,
+        (select id from runs
+          where project_id = ${project.id}
+            and external_reference = ${ticket.externalReference}
+            and status in (${sql.join(ACTIVE_STATUSES)})
+          limit 1) as active`.execute(trx)
   ).rows;
-  if (seen) {
+  const seen = found?.seen ?? null;
+  if (seen !== null) {
     const deliveryId = await recordDelivery(trx, admission, {
       outcome: "duplicate",
       statusCode: 200,
       reason: "the same delivery was received before",
-      runId: seen.run_id,
+      runId: seen,
     });
-    return { kind: "duplicate", runId: seen.run_id, deliveryId };
+    return { kind: "duplicate", runId: seen, deliveryId };
   }
 
-  const [active] = (
-    await sql<{ id: number }>`
-      select id from runs
-      where project_id = ${project.id}
-        and external_reference = ${ticket.externalReference}
-        and status in (${sql.join(ACTIVE_STATUSES)})`.execute(trx)
-  ).rows;
-  if (active) {
-    await recordTimelineEvent(trx, active.id, {
+  const activeId = found?.active ?? null;
+  if (activeId !== null) {
+    await recordTimelineEvent(trx, activeId, {
       kind: "follow_up",
       at: now,
       details: { title: ticket.title, trigger_id: trigger.id },
@@ -83,10 +86,10 @@ export async function admitDelivery(
     const deliveryId = await recordDelivery(trx, admission, {
       outcome: "duplicate",
       statusCode: 200,
-      reason: `joined run ${active.id}, already active for this ticket`,
-      runId: active.id,
+      reason: `joined run ${activeId}, already active for this ticket`,
+      runId: activeId,
     });
-    return { kind: "joined", runId: active.id, deliveryId };
+    return { kind: "joined", runId: activeId, deliveryId };
   }
 
   const run = firstRow(
