@@ -16,11 +16,14 @@ import type { Trigger } from "../triggers/trigger.ts";
 export interface Admission {
   project: Pick<Project, "id" | "path">;
   trigger: Pick<Trigger, "id" | "executor" | "source" | "auth">;
-  ticket: Ticket;
+  /** The ticket; its context travels as JSON in `contextJson`. */
+  ticket: Omit<Ticket, "context">;
+  contextJson: string;
   workflowType: string;
   deliveryKey: string;
   sourceIp: string | null;
-  headers: Record<string, string>;
+  /** The masked headers as JSON: strings cross to the thread cheaply. */
+  headersJson: string;
   body: string;
   receivedAt: Date;
   verifiedAt: Date;
@@ -102,7 +105,7 @@ export async function admitDelivery(
         ${trigger.executor}, ${ticket.externalSystem},
         ${ticket.externalReference}, ${ticket.externalUrl ?? null},
         ${ticket.title}, ${ticket.description},
-        ${JSON.stringify(ticket.context)}, ${"queued"},
+        ${admission.contextJson}, ${"queued"},
         ${admission.receivedAt.toISOString()},
         ${admission.verifiedAt.toISOString()},
         ${JSON.stringify({ source: trigger.source, auth: trigger.auth })},
@@ -146,7 +149,7 @@ async function recordDelivery(
       values (${admission.project.id}, ${admission.trigger.id},
         ${admission.deliveryKey}, ${outcome.outcome}, ${outcome.statusCode},
         ${outcome.reason}, ${outcome.runId}, ${admission.sourceIp},
-        ${JSON.stringify(admission.headers)}, ${admission.body},
+        ${admission.headersJson}, ${admission.body},
         ${admission.receivedAt.toISOString()})
       returning id`.execute(trx),
   );

@@ -172,13 +172,21 @@ export async function admitAuthentic(
         source: trigger.source,
         auth: trigger.auth,
       },
-      ticket,
+      ticket: {
+        workflowType: ticket.workflowType,
+        title: ticket.title,
+        description: ticket.description,
+        externalReference: ticket.externalReference,
+        externalUrl: ticket.externalUrl,
+        externalSystem: ticket.externalSystem,
+      },
+      contextJson: JSON.stringify(ticket.context),
       workflowType,
       deliveryKey: deliveryId
         ? `id:${deliveryId}`
         : `sha256:${createHash("sha256").update(request.rawBody).digest("hex")}`,
       sourceIp: request.sourceIp,
-      headers: maskHeaders(request.headers),
+      headersJson: JSON.stringify(maskHeaders(request.headers)),
       body: request.rawBody.toString("utf8"),
       receivedAt: request.receivedAt,
       verifiedAt,
