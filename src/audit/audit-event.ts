@@ -1,5 +1,4 @@
-import { sql } from "kysely";
-import type { Db } from "../store/database.ts";
+import { type QueryExecutorProvider, sql } from "kysely";
 
 /** Who did something: the admin, a trigger's sender, or Flowgate itself. */
 export interface Actor {
@@ -30,7 +29,7 @@ export interface AuditEventInput {
 
 /** Appends an audit event; call it inside the transaction of the change. */
 export async function recordAuditEvent(
-  db: Db,
+  db: QueryExecutorProvider,
   event: AuditEventInput,
 ): Promise<void> {
   // A `sql` template rather than the builder: this runs for every

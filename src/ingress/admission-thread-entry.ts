@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { openStore, type StoreOptions } from "../store/database.ts";
+import { type StoreOptions, sqliteFile } from "../store/database.ts";
 import type { Admission } from "./admit-delivery.ts";
-import { commitInProcess } from "./commit-admissions.ts";
+import { openDirectSqliteCommit } from "./direct-sqlite-commit.ts";
 
 // The admission thread: its own connection to the same SQLite file, so
 // that SQL work and the fsync of each group commit run beside the HTTP
@@ -15,12 +15,13 @@ interface CommitRequest {
 
 if (!parentPort) throw new Error("admission-thread-entry runs in a worker");
 const port = parentPort;
-const store = await openStore(workerData as StoreOptions);
-const commit = commitInProcess(store.db);
+const { dataDir } = workerData as StoreOptions;
+const { commit, close } = openDirectSqliteCommit(sqliteFile(dataDir));
 
 port.on("message", (request: CommitRequest | "close") => {
   if (request === "close") {
-    void store.close().then(() => port.close());
+    close();
+    port.close();
     return;
   }
   commit(request.admissions, new Date(request.at)).then(

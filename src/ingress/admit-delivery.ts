@@ -1,10 +1,9 @@
-import { type QueryResult, sql } from "kysely";
+import { type QueryExecutorProvider, type QueryResult, sql } from "kysely";
 import { recordAuditEvent, triggerActor } from "../audit/audit-event.ts";
 import type { Project } from "../projects/project.ts";
 import { enqueueJob } from "../queue/enqueue-job.ts";
 import { ACTIVE_STATUSES } from "../runs/run-status.ts";
 import { recordTimelineEvent } from "../runs/timeline.ts";
-import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger } from "../triggers/trigger.ts";
 
@@ -43,7 +42,7 @@ export type AdmissionResult =
  * the existing run. Runs inside the caller's transaction.
  */
 export async function admitDelivery(
-  trx: Db,
+  trx: QueryExecutorProvider,
   admission: Admission,
   now: Date,
 ): Promise<AdmissionResult> {
@@ -138,7 +137,7 @@ interface Outcome {
 }
 
 async function recordDelivery(
-  trx: Db,
+  trx: QueryExecutorProvider,
   admission: Admission,
   outcome: Outcome,
 ): Promise<number> {

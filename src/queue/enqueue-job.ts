@@ -1,5 +1,4 @@
-import { sql } from "kysely";
-import type { Db } from "../store/database.ts";
+import { type QueryExecutorProvider, sql } from "kysely";
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
@@ -12,7 +11,10 @@ export interface NewJob {
 }
 
 /** Adds a pending job; call it in the transaction that creates its cause. */
-export async function enqueueJob(trx: Db, job: NewJob): Promise<number> {
+export async function enqueueJob(
+  trx: QueryExecutorProvider,
+  job: NewJob,
+): Promise<number> {
   const at = job.runAt.toISOString();
   // A `sql` template rather than the builder: it runs for every delivery.
   const { rows } = await sql<{ id: number }>`

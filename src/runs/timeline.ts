@@ -1,5 +1,4 @@
-import { sql } from "kysely";
-import type { Db } from "../store/database.ts";
+import { type QueryExecutorProvider, sql } from "kysely";
 
 /** The steps a run's timeline names (DESIGN.md §5), plus follow-ups. */
 export type TimelineKind =
@@ -30,7 +29,7 @@ export interface TimelineEvent {
 
 /** Appends one event to a run's timeline. */
 export async function recordTimelineEvent(
-  db: Db,
+  db: QueryExecutorProvider,
   runId: number,
   event: TimelineEvent,
 ): Promise<void> {
@@ -39,7 +38,7 @@ export async function recordTimelineEvent(
 
 /** Appends several events in one statement, in the order given. */
 export async function recordTimelineEvents(
-  db: Db,
+  db: QueryExecutorProvider,
   runId: number,
   events: readonly TimelineEvent[],
 ): Promise<void> {

@@ -32,7 +32,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         "unset it to use <data>/flowgate.sqlite",
     );
   }
-  const opened = openSqlite(path.join(options.dataDir, "flowgate.sqlite"));
+  const opened = openSqlite(sqliteFile(options.dataDir));
   const db = new Kysely<Database>({ dialect: opened.dialect });
 
   const { error } = await migratorFor(db, opened.name).migrateToLatest();
@@ -61,4 +61,9 @@ function migratorFor(db: Db, dialect: DialectName): Migrator {
     migrationTableName: "flowgate_migrations",
     migrationLockTableName: "flowgate_migrations_lock",
   });
+}
+
+/** Where the SQLite database of a data directory lives. */
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, "flowgate.sqlite");
 }

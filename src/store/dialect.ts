@@ -27,6 +27,24 @@ export interface OpenedDialect {
  * returns, so a 2xx written after a commit survives kill -9 and power loss.
  */
 export function openSqlite(file: string): OpenedDialect {
+  const connection = openSqliteConnection(file);
+  return {
+    name: "sqlite",
+    dialect: sqliteDialect(connection),
+    close: () => connection.close(),
+  };
+}
+
+/** Kysely's SQLite dialect over one connection, with the statement cache
+ * and immediate transactions. */
+export function sqliteDialect(connection: SQLite.Database): Dialect {
+  return new ImmediateSqliteDialect({
+    database: withStatementCache(connection),
+  });
+}
+
+/** One connection to the file, configured as every Flowgate connection. */
+export function openSqliteConnection(file: string): SQLite.Database {
   const connection = new SQLite(file);
   // The database holds hashed tokens and sealed secrets: owner only. SQLite
   // gives its -wal and -shm files the same mode as the database.
@@ -36,13 +54,7 @@ export function openSqlite(file: string): OpenedDialect {
   connection.pragma("foreign_keys = ON");
   // Another process (a CLI, a second test) may hold the write lock briefly.
   connection.pragma("busy_timeout = 5000");
-  return {
-    name: "sqlite",
-    dialect: new ImmediateSqliteDialect({
-      database: withStatementCache(connection),
-    }),
-    close: () => connection.close(),
-  };
+  return connection;
 }
 
 /**
@@ -80,7 +92,9 @@ const STATEMENT_CACHE_SIZE = 500;
  * by text and reused. (Kysely's `.stream()` would share a statement's
  * iterator; nothing in Flowgate streams.)
  */
-function withStatementCache(connection: SQLite.Database): SqliteDatabase {
+export function withStatementCache(
+  connection: SQLite.Database,
+): SqliteDatabase & { prepare(sql: string): SQLite.Statement } {
   const statements = new Map<string, SQLite.Statement>();
   return {
     close: () => connection.close(),
