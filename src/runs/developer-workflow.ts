@@ -73,12 +73,14 @@ export async function runDeveloperWorkflow(
         branch,
         ...(result.branchCreated ? {} : { reused: true }),
       }),
+      async (trx) => {
+        await trx
+          .updateTable("runs")
+          .set({ branch })
+          .where("id", "=", run.id)
+          .execute();
+      },
     );
-    await db
-      .updateTable("runs")
-      .set({ branch })
-      .where("id", "=", run.id)
-      .execute();
     const { workspace } = checkout;
 
     checkCanceled(signal);
@@ -103,7 +105,7 @@ export async function runDeveloperWorkflow(
     );
 
     checkCanceled(signal);
-    const mergeRequest = await step(
+    await step(
       "merge_request_opened",
       async () =>
         (await forge.findOpenMergeRequest(forgeProject, branch)) ??
@@ -122,12 +124,14 @@ export async function runDeveloperWorkflow(
           runId: run.id,
         }),
       (opened) => ({ iid: opened.iid, web_url: opened.web_url, commit: sha }),
+      async (trx, opened) => {
+        await trx
+          .updateTable("runs")
+          .set({ merge_request_iid: opened.iid })
+          .where("id", "=", run.id)
+          .execute();
+      },
     );
-    await db
-      .updateTable("runs")
-      .set({ merge_request_iid: mergeRequest.iid })
-      .where("id", "=", run.id)
-      .execute();
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -165,6 +169,8 @@ function stepRecorder(
     kind: TimelineKind,
     work: () => Promise<T>,
     describe: (result: T) => Record<string, unknown>,
+    // Run-row changes the step makes, committed with its timeline event.
+    apply?: (trx: Db, result: T) => Promise<void>,
   ): Promise<T> => {
     const started = deps.now();
     const result = await work();
@@ -181,6 +187,7 @@ function stepRecorder(
         details,
         at,
       });
+      await apply?.(trx, result);
     });
     log.info(
       { step: kind, duration_ms: durationMs, ...details },

@@ -45,17 +45,21 @@ export class RunJobHandler implements JobHandler {
 
     const startedAt = now();
     // From queued normally; already running when a lapsed lease is retaken.
-    const moved = await changeRunStatus(db, run.id, "running", {
-      at: startedAt,
+    const moved = await db.transaction().execute(async (trx) => {
+      const changed = await changeRunStatus(trx, run.id, "running", {
+        at: startedAt,
+      });
+      if (!changed && run.status !== "running") return false;
+      await recordTimelineEvent(trx, run.id, {
+        kind: "started",
+        at: startedAt,
+        details: { attempt: job.attempts, worker: job.lockedBy },
+      });
+      return true;
     });
-    if (!moved && run.status !== "running") {
+    if (!moved) {
       throw new FatalJobError(`run ${run.id} is ${run.status}, not queued`);
     }
-    await recordTimelineEvent(db, run.id, {
-      kind: "started",
-      at: startedAt,
-      details: { attempt: job.attempts, worker: job.lockedBy },
-    });
     if (job.attempts === 1) {
       const waited = startedAt.getTime() - Date.parse(run.received_at);
       metrics.receiptToStartSeconds.observe(waited / 1000);
