@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { adminRequest, type JsonResponse } from "./admin-request.ts";
 
 export { freePort } from "./test-server.ts";
 
@@ -38,11 +39,7 @@ export interface ChildServerOptions {
   readyTimeoutMs?: number;
 }
 
-export interface AdminResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+export type AdminResponse = JsonResponse;
 
 /** A Flowgate server running as its own process, as in production. */
 export interface ChildServer {
@@ -143,26 +140,8 @@ export async function startChildServer(
     .readFileSync(path.join(options.dataDir, "admin-token"), "utf8")
     .trim();
 
-  const admin = async (
-    method: string,
-    urlPath: string,
-    body?: unknown,
-  ): Promise<AdminResponse> => {
-    const response = await fetch(`${url}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {}
-    return { status: response.status, headers: response.headers, body: parsed };
-  };
+  const admin = (method: string, urlPath: string, body?: unknown) =>
+    adminRequest(url, adminToken, method, urlPath, body);
 
   return {
     url,

@@ -10,6 +10,7 @@ import { bootstrapSecrets } from "../../src/config/bootstrap-secrets.ts";
 import { type Config, readConfig } from "../../src/config/read-config.ts";
 import { buildServer } from "../../src/http/server.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
+import { adminRequest, type JsonResponse, readJson } from "./admin-request.ts";
 import { LogCapture } from "./log-capture.ts";
 
 export interface TestServer {
@@ -43,11 +44,7 @@ export interface CreatedTrigger {
   webhook_url: string;
 }
 
-export interface JsonResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+export type { JsonResponse };
 
 export interface TestServerOptions {
   env?: Record<string, string>;
@@ -79,26 +76,8 @@ export async function startTestServer(
   await server.listen({ host: "127.0.0.1", port });
   const url = `http://127.0.0.1:${port}`;
 
-  const admin = async (
-    method: string,
-    urlPath: string,
-    body?: unknown,
-  ): Promise<JsonResponse> => {
-    const response = await fetch(`${url}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${secrets.adminToken}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {}
-    return { status: response.status, headers: response.headers, body: parsed };
-  };
+  const admin = (method: string, urlPath: string, body?: unknown) =>
+    adminRequest(url, secrets.adminToken, method, urlPath, body);
 
   let projects = 0;
   return {
@@ -203,12 +182,7 @@ export async function deliver(
     headers: request.headers,
     body: request.body,
   });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: response.status, headers: response.headers, body };
+  return readJson(response);
 }
 
 /** A port that was free a moment ago, so links can name it up front. */
