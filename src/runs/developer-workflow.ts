@@ -86,7 +86,17 @@ export async function runDeveloperWorkflow(
     checkCanceled(signal);
     const result = await step(
       "executed",
-      () => executor.execute({ runId: run.id, ticket, workspace, signal }),
+      () =>
+        executor.execute({
+          runId: run.id,
+          ticket,
+          workspace,
+          signal,
+          // TODO: filled from follow-up comments once sources report them
+          // (issue 4); until then every run starts from the ticket alone.
+          followUps: [],
+          previousSummary: undefined,
+        }),
       (outcome) => ({ executor: executor.name, complete: outcome.complete }),
     );
 

@@ -30,6 +30,8 @@ beforeEach(async () => {
       externalSystem: "generic",
       context: { acceptance_criteria: ["Cart shows VAT"] },
     },
+    followUps: [],
+    previousSummary: undefined,
   };
 });
 afterEach(async () => {
