@@ -5,6 +5,7 @@ import { applyDeclaredConfig } from "./config/apply-declared-config.ts";
 import type { InstanceSecrets } from "./config/bootstrap-secrets.ts";
 import type { DeclaredConfig } from "./config/declared-config.ts";
 import type { Config } from "./config/read-config.ts";
+import { checkSecretKey } from "./crypto/check-secret-key.ts";
 import { SecretBox } from "./crypto/secret-box.ts";
 import { AgentExecutor } from "./executors/agent/agent-executor.ts";
 import type { Executor } from "./executors/executor.ts";
@@ -13,13 +14,24 @@ import { AdmissionBatcher } from "./ingress/admission-batcher.ts";
 import { AdmissionThread } from "./ingress/admission-thread.ts";
 import type { IngressContext } from "./ingress/ingress-context.ts";
 import { LookupCache } from "./ingress/lookup-cache.ts";
-import { AuthFailureLimits, TriggerRateLimits } from "./ingress/rate-limits.ts";
+import {
+  AuthFailureLimits,
+  inMemoryLimiters,
+  postgresLimiters,
+  TriggerRateLimits,
+} from "./ingress/rate-limits.ts";
 import { RefusalLog } from "./ingress/refusal-log.ts";
+import { transactionCommit } from "./ingress/transaction-commit.ts";
+import { JobListener } from "./queue/job-listener.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
 import { Worker } from "./queue/worker.ts";
 import { RunJobHandler } from "./runs/run-job-handler.ts";
 import { openStore, type Store } from "./store/database.ts";
 import { Metrics } from "./telemetry/metrics.ts";
+
+const SECOND_MS = 1000;
+// Batches committing at once on PostgreSQL; each holds a pooled connection.
+const POSTGRES_CONCURRENT_COMMITS = 4;
 
 /** Everything one process holds, wired once at start-up. */
 export interface App {
@@ -50,9 +62,17 @@ export async function createApp(
   options: AppOptions = {},
 ): Promise<App> {
   const now = options.now ?? systemClock;
-  const store = await openStore(config);
+  const store = await openStore(config, (error) =>
+    logger.warn({ err: error }, "an idle database connection failed"),
+  );
   const db = store.db;
   const secretBox = new SecretBox(secrets.secretKey);
+  try {
+    await checkSecretKey(db, secretBox, now());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const metrics = new Metrics();
   const forge = new LocalForge({
     db,
@@ -76,16 +96,28 @@ export async function createApp(
       ? undefined
       : createWorker(config, store, forge, metrics, logger, now);
 
-  const admissions = await AdmissionThread.start(config, logger);
+  // SQLite commits on a thread of its own (admission-thread.ts); a
+  // PostgreSQL pool commits several batches at once from this thread.
+  const admissions =
+    store.dialect === "sqlite" && config.role !== "worker"
+      ? await AdmissionThread.start(config, logger)
+      : undefined;
   const ingress: IngressContext = {
     db,
     secretBox,
-    batcher: new AdmissionBatcher(admissions.commit, now, logger, () =>
-      worker?.wake(),
-    ),
+    batcher: new AdmissionBatcher({
+      commit: admissions?.commit ?? transactionCommit(db),
+      now,
+      logger,
+      maxConcurrentCommits:
+        store.dialect === "sqlite" ? 1 : POSTGRES_CONCURRENT_COMMITS,
+      onCommitted: () => worker?.wake(),
+    }),
     refusals: new RefusalLog(db, logger),
     lookups: new LookupCache(db, now),
-    triggerLimits: new TriggerRateLimits(),
+    triggerLimits: new TriggerRateLimits(
+      store.pool ? postgresLimiters(store.pool) : inMemoryLimiters,
+    ),
     authFailures: new AuthFailureLimits(config.authFailureLimitPerMinute),
     metrics,
     logger,
@@ -103,6 +135,12 @@ export async function createApp(
     }
     worker.start();
   }
+  // Jobs queued by other processes wake this one's worker at once.
+  const listener =
+    worker && config.databaseUrl
+      ? new JobListener(config.databaseUrl, () => worker.wake(), logger)
+      : undefined;
+  listener?.start();
 
   return {
     config,
@@ -116,9 +154,10 @@ export async function createApp(
     worker,
     now,
     async close() {
+      await listener?.stop();
       await worker?.stop();
       await ingress.refusals.flush();
-      await admissions.close();
+      await admissions?.close();
       await store.close();
     },
   };
@@ -152,5 +191,7 @@ function createWorker(
     now,
     concurrency: config.workerConcurrency,
     projectConcurrency: config.projectConcurrency,
+    leaseMs: config.jobLeaseSeconds * SECOND_MS,
+    dialect: store.dialect,
   });
 }

@@ -9,9 +9,12 @@ import {
 } from "./config/declared-config.ts";
 import { ConfigError, readConfig } from "./config/read-config.ts";
 import { buildServer } from "./http/server.ts";
+import { DatabaseUnreachableError } from "./store/database.ts";
 import { createLogger } from "./telemetry/logger.ts";
 
 // The entry point: the only module that reads process.env or exits.
+// Exit codes: 1 unexpected failure, 2 invalid configuration, 3 database
+// unreachable at start-up.
 
 const DEFAULT_CONFIG_FILE = "flowgate.yaml";
 
@@ -56,10 +59,17 @@ async function serve(options: { role?: string }): Promise<void> {
   const secrets = bootstrapSecrets(config, logger);
   const app = await createApp(config, secrets, logger, { declared }).catch(
     (error: unknown) => {
-      // A declared trigger that cannot be applied is a configuration error.
-      if (!(error instanceof ConfigError)) throw error;
-      console.error(`flowgate: invalid configuration: ${error.message}`);
-      process.exit(2);
+      // A declared trigger that cannot be applied, or a secret key that
+      // does not open the database's secrets, is a configuration error.
+      if (error instanceof ConfigError) {
+        console.error(`flowgate: invalid configuration: ${error.message}`);
+        process.exit(2);
+      }
+      if (error instanceof DatabaseUnreachableError) {
+        console.error(`flowgate: ${error.message}`);
+        process.exit(3);
+      }
+      throw error;
     },
   );
   const server = buildServer(app);

@@ -17,6 +17,8 @@ export interface Config {
   logLevel: string;
   workerConcurrency: number;
   projectConcurrency: number;
+  jobLeaseSeconds: number;
+  databasePoolSize: number;
   bodyLimitBytes: number;
   authFailureLimitPerMinute: number;
 }
@@ -93,6 +95,8 @@ const variables = {
     .default("info"),
   FLOWGATE_WORKER_CONCURRENCY: whole(1, 64).default(4),
   FLOWGATE_PROJECT_CONCURRENCY: whole(1, 64).default(2),
+  FLOWGATE_JOB_LEASE_SECONDS: whole(2, 3600).default(30),
+  FLOWGATE_DATABASE_POOL_SIZE: whole(2, 1000).default(10),
   FLOWGATE_BODY_LIMIT_BYTES: whole(1).default(MEBIBYTE),
   FLOWGATE_AUTH_FAILURES_PER_MINUTE: whole(1).default(60),
 };
@@ -142,6 +146,8 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: read("FLOWGATE_LOG_LEVEL"),
     workerConcurrency: read("FLOWGATE_WORKER_CONCURRENCY"),
     projectConcurrency: read("FLOWGATE_PROJECT_CONCURRENCY"),
+    jobLeaseSeconds: read("FLOWGATE_JOB_LEASE_SECONDS"),
+    databasePoolSize: read("FLOWGATE_DATABASE_POOL_SIZE"),
     bodyLimitBytes: read("FLOWGATE_BODY_LIMIT_BYTES"),
     authFailureLimitPerMinute: read("FLOWGATE_AUTH_FAILURES_PER_MINUTE"),
   };

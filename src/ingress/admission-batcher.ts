@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
+import { isConnectionError } from "../store/dialect.ts";
 import type { Admission, AdmissionResult } from "./admit-delivery.ts";
 import type { CommitAdmissions } from "./commit-admissions.ts";
 
@@ -11,6 +12,17 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+export interface BatcherOptions {
+  commit: CommitAdmissions;
+  now: Clock;
+  logger: Logger;
+  /** Commits that may be on their way at once: 1 for SQLite, whose
+   * writes are serial anyway; a few for PostgreSQL's pool. */
+  maxConcurrentCommits: number;
+  /** Called after each commit that may have queued new jobs. */
+  onCommitted: () => void;
+}
+
 /**
  * Group commit: deliveries that arrive while a commit is on its way to
  * disk wait and are committed together in the next transaction. Each
@@ -19,53 +31,72 @@ interface Pending {
  */
 export class AdmissionBatcher {
   readonly #pending: Pending[] = [];
-  #flushing = false;
+  readonly #options: BatcherOptions;
+  #scheduled = false;
+  #inFlight = 0;
 
-  constructor(
-    private readonly commit: CommitAdmissions,
-    private readonly now: Clock,
-    private readonly logger: Logger,
-    /** Called after each commit that queued new jobs. */
-    private readonly onCommitted: () => void,
-  ) {}
+  constructor(options: BatcherOptions) {
+    this.#options = options;
+  }
 
   submit(admission: Admission): Promise<AdmissionResult> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ admission, resolve, reject });
-      if (!this.#flushing) {
-        this.#flushing = true;
+      if (!this.#scheduled) {
+        this.#scheduled = true;
         // Let every request already read in this turn of the loop join.
-        setImmediate(() => void this.#flush());
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#drain();
+        });
       }
     });
   }
 
-  async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
+  #drain(): void {
+    while (
+      this.#pending.length > 0 &&
+      this.#inFlight < this.#options.maxConcurrentCommits
+    ) {
       const batch = this.#pending.splice(0, MAX_BATCH);
-      try {
-        const results = await this.#commit(
-          batch.map((entry) => entry.admission),
-        );
-        for (const [index, entry] of batch.entries()) {
-          entry.resolve(results[index] as AdmissionResult);
-        }
-      } catch (error) {
-        await this.#commitOneByOne(batch, error);
-      }
-      this.onCommitted();
+      this.#inFlight += 1;
+      void this.#commitBatch(batch).finally(() => {
+        this.#inFlight -= 1;
+        this.#options.onCommitted();
+        this.#drain();
+      });
     }
-    this.#flushing = false;
+  }
+
+  /** Settles every entry of the batch; never rejects. */
+  async #commitBatch(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.#commit(batch.map((entry) => entry.admission));
+      for (const [index, entry] of batch.entries()) {
+        entry.resolve(results[index] as AdmissionResult);
+      }
+    } catch (error) {
+      if (isConnectionError(error)) {
+        // The database is out of reach: retrying each delivery alone
+        // would only make every sender wait longer for its 503.
+        const failure = new Error("committing deliveries failed", {
+          cause: error,
+        });
+        for (const entry of batch) entry.reject(failure);
+        return;
+      }
+      await this.#commitOneByOne(batch, error);
+    }
   }
 
   #commit(admissions: Admission[]): Promise<AdmissionResult[]> {
-    return this.commit(admissions, this.now());
+    return this.#options.commit(admissions, this.#options.now());
   }
 
   /** One bad delivery must not fail its neighbours: retry each alone. */
   async #commitOneByOne(batch: Pending[], batchError: unknown): Promise<void> {
     if (batch.length > 1) {
-      this.logger.warn(
+      this.#options.logger.warn(
         { err: batchError, size: batch.length },
         "group commit failed; committing its deliveries one by one",
       );

@@ -1,10 +1,41 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type pg from "pg";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+} from "rate-limiter-flexible";
 import type { Trigger } from "../triggers/trigger.ts";
 import { Refusal } from "./refusal.ts";
 
 const MINUTE_SECONDS = 60;
 
 export type RateLimitHeaders = Record<string, string>;
+
+type LimiterFactory = (points: number, seconds: number) => RateLimiterAbstract;
+
+/** Counters in this process's memory: one SQLite process is the whole
+ * deployment. */
+export const inMemoryLimiters: LimiterFactory = (points, duration) =>
+  new RateLimiterMemory({ points, duration });
+
+/**
+ * Counters in PostgreSQL (the `rate_limits` table of migration 002), so
+ * that every API process of a deployment draws on one limit per trigger.
+ * Each delivery costs one upsert there.
+ */
+export function postgresLimiters(pool: pg.Pool): LimiterFactory {
+  return (points, duration) =>
+    new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: "pool",
+      tableName: "rate_limits",
+      tableCreated: true,
+      keyPrefix: `trigger-${points}-${duration}`,
+      points,
+      duration,
+    });
+}
 
 /**
  * Per-trigger limits, each with the trigger's own limit and window. A
@@ -13,8 +44,10 @@ export type RateLimitHeaders = Record<string, string>;
 export class TriggerRateLimits {
   readonly #limiters = new Map<
     number,
-    { limit: number; window: number; limiter: RateLimiterMemory }
+    { limit: number; window: number; limiter: RateLimiterAbstract }
   >();
+
+  constructor(private readonly createLimiter: LimiterFactory) {}
 
   /** Counts one delivery; throws a 429 Refusal when over the limit. */
   async consume(trigger: Trigger): Promise<RateLimitHeaders> {
@@ -43,12 +76,12 @@ export class TriggerRateLimits {
     }
   }
 
-  #limiterFor(id: number, limit: number, window: number): RateLimiterMemory {
+  #limiterFor(id: number, limit: number, window: number): RateLimiterAbstract {
     const known = this.#limiters.get(id);
     if (known && known.limit === limit && known.window === window) {
       return known.limiter;
     }
-    const limiter = new RateLimiterMemory({ points: limit, duration: window });
+    const limiter = this.createLimiter(limit, window);
     this.#limiters.set(id, { limit, window, limiter });
     return limiter;
   }

@@ -1,4 +1,11 @@
+import type { ExpressionBuilder } from "kysely";
 import type { Db } from "../store/database.ts";
+import {
+  type DialectName,
+  lockProjectSlot,
+  skippingLockedRows,
+} from "../store/dialect.ts";
+import type { Database } from "../store/schema.ts";
 import type { Job } from "./job.ts";
 
 export interface ClaimOptions {
@@ -6,93 +13,148 @@ export interface ClaimOptions {
   now: Date;
   leaseMs: number;
   projectConcurrency: number;
+  dialect: DialectName;
 }
 
 const CANDIDATES = 32;
+// A claimer that found a project's slot lock held by another claimer
+// tries again shortly rather than leave the job for the next poll.
+const CONTENDED_RETRIES = 5;
+const CONTENDED_PAUSE_MS = 5;
+
+class Contended {
+  readonly contended = true;
+}
 
 /**
  * Takes the oldest ready job whose project has a free slot, with a lease.
  * Ready means pending and due, or running with a lapsed lease (its worker
- * died). Runs in one transaction, so two claimers never share a job.
+ * died). Runs in one transaction, so two claimers never share a job, in
+ * one process or many: on PostgreSQL the chosen job's row is locked
+ * (FOR UPDATE SKIP LOCKED: others pass over it) and a project's slots
+ * are counted under a per-project lock.
  */
 export async function claimJob(
   db: Db,
   options: ClaimOptions,
 ): Promise<Job | undefined> {
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await claimOnce(db, options);
+    if (!(outcome instanceof Contended)) return outcome;
+    if (attempt > CONTENDED_RETRIES) return undefined;
+    await new Promise((resolve) =>
+      setTimeout(resolve, CONTENDED_PAUSE_MS * attempt),
+    );
+  }
+}
+
+async function claimOnce(
+  db: Db,
+  options: ClaimOptions,
+): Promise<Job | Contended | undefined> {
   const now = options.now.toISOString();
   const lockedUntil = new Date(
     options.now.getTime() + options.leaseMs,
   ).toISOString();
 
   return db.transaction().execute(async (trx) => {
+    // Read without locks: every claimer may look at the same candidates.
     const candidates = await trx
       .selectFrom("jobs")
-      .select(["id", "project_id", "status"])
-      .where((where) =>
-        where.or([
-          where.and([
-            where("status", "=", "pending"),
-            where("run_at", "<=", now),
-          ]),
-          where.and([
-            where("status", "=", "running"),
-            where("locked_until", "<", now),
-          ]),
-        ]),
-      )
+      .select(["id", "project_id"])
+      .where(isReady(now))
       .orderBy("id")
       .limit(CANDIDATES)
       .execute();
-    if (candidates.length === 0) return undefined;
 
-    const busy = await trx
-      .selectFrom("jobs")
-      .select(["project_id", (eb) => eb.fn.countAll<number>().as("running")])
-      .where("status", "=", "running")
-      .where("locked_until", ">=", now)
-      .groupBy("project_id")
-      .execute();
-    const runningByProject = new Map(
-      busy.map((row) => [row.project_id, Number(row.running)]),
-    );
+    const full = new Set<number>();
+    let contended = false;
+    for (const candidate of candidates) {
+      if (full.has(candidate.project_id)) continue;
+      const slot = await freeSlot(trx, candidate.project_id, now, options);
+      if (slot !== "free") {
+        full.add(candidate.project_id);
+        contended ||= slot === "contended";
+        continue;
+      }
 
-    const chosen = candidates.find(
-      (job) =>
-        (runningByProject.get(job.project_id) ?? 0) <
-        options.projectConcurrency,
-    );
-    if (!chosen) return undefined;
+      // Lock the one job, skipping it if another claimer holds it, and
+      // check it is still ready: another may have taken it meanwhile.
+      const locked = await trx
+        .selectFrom("jobs")
+        .select("id")
+        .where("id", "=", candidate.id)
+        .where(isReady(now))
+        .$call(skippingLockedRows(options.dialect))
+        .executeTakeFirst();
+      if (!locked) {
+        contended = true;
+        continue;
+      }
 
-    const claimed = await trx
-      .updateTable("jobs")
-      .set((eb) => ({
-        status: "running",
-        locked_by: options.workerId,
-        locked_until: lockedUntil,
-        attempts: eb("attempts", "+", 1),
-        updated_at: now,
-      }))
-      .where("id", "=", chosen.id)
-      .where("status", "=", chosen.status)
-      .returning([
-        "id",
-        "kind",
-        "run_id",
-        "project_id",
-        "attempts",
-        "max_attempts",
-      ])
-      .executeTakeFirst();
-    if (!claimed) return undefined;
+      const claimed = await trx
+        .updateTable("jobs")
+        .set((eb) => ({
+          status: "running",
+          locked_by: options.workerId,
+          locked_until: lockedUntil,
+          attempts: eb("attempts", "+", 1),
+          updated_at: now,
+        }))
+        .where("id", "=", candidate.id)
+        .returning([
+          "id",
+          "kind",
+          "run_id",
+          "project_id",
+          "attempts",
+          "max_attempts",
+        ])
+        .executeTakeFirstOrThrow();
 
-    return {
-      id: claimed.id,
-      kind: claimed.kind,
-      runId: claimed.run_id,
-      projectId: claimed.project_id,
-      attempts: claimed.attempts,
-      maxAttempts: claimed.max_attempts,
-      lockedBy: options.workerId,
-    };
+      return {
+        id: claimed.id,
+        kind: claimed.kind,
+        runId: claimed.run_id,
+        projectId: claimed.project_id,
+        attempts: claimed.attempts,
+        maxAttempts: claimed.max_attempts,
+        lockedBy: options.workerId,
+      };
+    }
+    return contended ? new Contended() : undefined;
   });
+}
+
+/** Pending and due, or running under a lease that lapsed. */
+function isReady(now: string) {
+  return (where: ExpressionBuilder<Database, "jobs">) =>
+    where.or([
+      where.and([where("status", "=", "pending"), where("run_at", "<=", now)]),
+      where.and([
+        where("status", "=", "running"),
+        where("locked_until", "<", now),
+      ]),
+    ]);
+}
+
+/** "free" when fewer of the project's jobs hold a live lease than it may
+ * run; "contended" when another claimer is deciding for it right now. */
+async function freeSlot(
+  trx: Db,
+  projectId: number,
+  now: string,
+  options: ClaimOptions,
+): Promise<"free" | "full" | "contended"> {
+  if (!(await lockProjectSlot(trx, options.dialect, projectId))) {
+    return "contended";
+  }
+  const busy = await trx
+    .selectFrom("jobs")
+    .select((eb) => eb.fn.countAll<number | string>().as("running"))
+    .where("project_id", "=", projectId)
+    .where("status", "=", "running")
+    .where("locked_until", ">=", now)
+    .executeTakeFirstOrThrow();
+  return Number(busy.running) < options.projectConcurrency ? "free" : "full";
 }

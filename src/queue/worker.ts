@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../store/database.ts";
+import type { DialectName } from "../store/dialect.ts";
 import { claimJob } from "./claim-job.ts";
 import { finishJob, renewLease, rescheduleJob } from "./finish-job.ts";
 import { type Job, retryDelayMs } from "./job.ts";
@@ -42,6 +43,7 @@ export interface WorkerOptions {
   now: Clock;
   concurrency: number;
   projectConcurrency: number;
+  dialect: DialectName;
   leaseMs?: number;
   /** A fallback for due retries; new jobs wake the worker at once. */
   pollMs?: number;
@@ -122,13 +124,15 @@ export class Worker {
   }
 
   async #fill(): Promise<void> {
-    const { db, concurrency, leaseMs, projectConcurrency, now } = this.#options;
+    const { db, concurrency, leaseMs, projectConcurrency, now, dialect } =
+      this.#options;
     while (!this.#stopped && this.#active.size < concurrency) {
       const job = await claimJob(db, {
         workerId: this.id,
         now: now(),
         leaseMs,
         projectConcurrency,
+        dialect,
       });
       if (!job) return;
       this.#launch(job);
@@ -148,13 +152,27 @@ export class Worker {
 
   async #execute(job: Job, controller: AbortController): Promise<void> {
     const { db, handler, logger, now, leaseMs } = this.#options;
-    const log = logger.child({ job_id: job.id, run_id: job.runId });
+    const log = logger.child({
+      job_id: job.id,
+      run_id: job.runId,
+      worker_id: this.id,
+    });
+    let leaseUntil = now().getTime() + leaseMs;
     const heartbeat = setInterval(() => {
-      this.#heartbeat(job, controller).catch((error: unknown) =>
-        log.warn({ err: error }, "job heartbeat failed"),
-      );
+      this.#heartbeat(job, controller)
+        .then((renewedUntil) => {
+          leaseUntil = renewedUntil;
+        })
+        .catch((error: unknown) => {
+          // Past its lease another worker may take the job: stop rather
+          // than risk two workers on one job.
+          const lost = now().getTime() >= leaseUntil;
+          log.warn({ err: error, lease_lost: lost }, "job heartbeat failed");
+          if (lost) controller.abort(new Error("the job's lease ran out"));
+        });
     }, leaseMs / 3);
 
+    log.info({ attempt: job.attempts }, "job started");
     try {
       if (job.attempts > job.maxAttempts) {
         // Retaken after its worker died on the last attempt.
@@ -173,6 +191,7 @@ export class Worker {
       );
     } finally {
       clearInterval(heartbeat);
+      log.info("job ended");
     }
   }
 
@@ -214,16 +233,14 @@ export class Worker {
     log.error({ err: error, attempt: job.attempts }, "job failed");
   }
 
-  async #heartbeat(job: Job, controller: AbortController): Promise<void> {
+  /** Renews the lease; answers when the renewed lease ends. */
+  async #heartbeat(job: Job, controller: AbortController): Promise<number> {
     const { db, handler, now, leaseMs } = this.#options;
     const at = now();
-    const held = await renewLease(
-      db,
-      job,
-      new Date(at.getTime() + leaseMs),
-      at,
-    );
+    const until = at.getTime() + leaseMs;
+    const held = await renewLease(db, job, new Date(until), at);
     if (!held || (await handler.canceled(job))) controller.abort();
+    return until;
   }
 }
 

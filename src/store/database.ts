@@ -1,7 +1,14 @@
 import path from "node:path";
-import { Kysely, type Migration, Migrator } from "kysely";
-import { type DialectName, openSqlite } from "./dialect.ts";
+import { Kysely, type Migration, Migrator, sql } from "kysely";
+import type pg from "pg";
+import {
+  type DialectName,
+  type OpenedDialect,
+  openPostgres,
+  openSqlite,
+} from "./dialect.ts";
 import { initial } from "./migrations/001-initial.ts";
+import { sharedState } from "./migrations/002-shared-state.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -9,31 +16,67 @@ export type Db = Kysely<Database>;
 export interface Store {
   db: Db;
   dialect: DialectName;
+  /** Set on PostgreSQL: the pool under `db`. */
+  pool: pg.Pool | undefined;
   close(): Promise<void>;
 }
 
 export interface StoreOptions {
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Connections one process may hold on PostgreSQL. */
+  databasePoolSize?: number;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+
+/** The database could not be reached at start-up. */
+export class DatabaseUnreachableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DatabaseUnreachableError";
+  }
 }
 
 /** Numbered, forward-only: a migration once released is never edited. */
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     "001-initial": initial(dialect),
+    "002-shared-state": sharedState(dialect),
   };
 }
 
-/** Opens the database and applies pending migrations before returning. */
-export async function openStore(options: StoreOptions): Promise<Store> {
-  if (options.databaseUrl) {
-    throw new Error(
-      "FLOWGATE_DATABASE_URL is set, but this build stores only in SQLite; " +
-        "unset it to use <data>/flowgate.sqlite",
-    );
-  }
-  const opened = openSqlite(sqliteFile(options.dataDir));
+/**
+ * Opens the database and applies pending migrations before returning.
+ * SQLite in the data directory by default; PostgreSQL when a URL is set.
+ * Several processes may start at once against one PostgreSQL: Kysely's
+ * migrator takes a lock, so each migration runs once.
+ */
+export async function openStore(
+  options: StoreOptions,
+  onIdleError: (error: Error) => void = () => {},
+): Promise<Store> {
+  const opened: OpenedDialect = options.databaseUrl
+    ? openPostgres(
+        options.databaseUrl,
+        { maxConnections: options.databasePoolSize ?? DEFAULT_POOL_SIZE },
+        onIdleError,
+      )
+    : openSqlite(sqliteFile(options.dataDir));
   const db = new Kysely<Database>({ dialect: opened.dialect });
+
+  if (opened.name === "postgres") {
+    try {
+      await sql`select 1`.execute(db);
+    } catch (error) {
+      await db.destroy();
+      throw new DatabaseUnreachableError(
+        `cannot reach PostgreSQL at ${redactedUrl(options.databaseUrl)}; ` +
+          "check FLOWGATE_DATABASE_URL and that the server is running",
+        { cause: error },
+      );
+    }
+  }
 
   const { error } = await migratorFor(db, opened.name).migrateToLatest();
   if (error) {
@@ -44,6 +87,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     dialect: opened.name,
+    pool: opened.pool,
     close: () => db.destroy(),
   };
 }
@@ -66,4 +110,16 @@ function migratorFor(db: Db, dialect: DialectName): Migrator {
 /** Where the SQLite database of a data directory lives. */
 export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, "flowgate.sqlite");
+}
+
+/** The URL without its password, fit for a message or a log. */
+export function redactedUrl(url: string | undefined): string {
+  if (!url) return "(unset)";
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(an unparsable URL)";
+  }
 }

@@ -6,11 +6,16 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  type Kysely,
+  PostgresDialect,
+  type QueryExecutorProvider,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  sql,
 } from "kysely";
+import pg from "pg";
 
 // Every line that differs between SQLite and PostgreSQL lives in this file.
 
@@ -19,7 +24,8 @@ export type DialectName = "sqlite" | "postgres";
 export interface OpenedDialect {
   name: DialectName;
   dialect: Dialect;
-  close?: () => void;
+  /** The PostgreSQL pool, for what Kysely does not do (LISTEN, limits). */
+  pool?: pg.Pool;
 }
 
 /**
@@ -28,11 +34,7 @@ export interface OpenedDialect {
  */
 export function openSqlite(file: string): OpenedDialect {
   const connection = openSqliteConnection(file);
-  return {
-    name: "sqlite",
-    dialect: sqliteDialect(connection),
-    close: () => connection.close(),
-  };
+  return { name: "sqlite", dialect: sqliteDialect(connection) };
 }
 
 /** Kysely's SQLite dialect over one connection, with the statement cache
@@ -110,6 +112,60 @@ export function withStatementCache(
   };
 }
 
+const SECOND_MS = 1000;
+
+/** How a PostgreSQL pool behaves; every process of a deployment has one. */
+export interface PostgresPoolOptions {
+  /** Connections this process may hold at most. */
+  maxConnections: number;
+}
+
+/**
+ * A pool that never hangs: getting a connection gives up after a few
+ * seconds and a statement after a few more, so a request waiting on a
+ * database that went away is answered 503 instead of waiting forever.
+ * The pool reconnects by itself once the server is back.
+ */
+export function openPostgres(
+  url: string,
+  options: PostgresPoolOptions,
+  onIdleError: (error: Error) => void,
+): OpenedDialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections,
+    connectionTimeoutMillis: 3 * SECOND_MS,
+    idleTimeoutMillis: 30 * SECOND_MS,
+    query_timeout: 15 * SECOND_MS,
+    statement_timeout: 10 * SECOND_MS,
+    application_name: "flowgate",
+  });
+  // A pooled connection dropped by the server (a restart, say) emits
+  // here; unhandled, the event would end the process.
+  pool.on("error", onIdleError);
+  return { name: "postgres", dialect: new PostgresDialect({ pool }), pool };
+}
+
+/** True when an error means the database itself is out of reach, not
+ * that a statement was wrong. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") {
+    return (
+      error instanceof Error && /timeout|terminat|connect/i.test(error.message)
+    );
+  }
+  // Node's socket errors, and PostgreSQL's classes 08 (connection
+  // exception) and 57P (operator intervention: shutdown, restart).
+  return (
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(
+      code,
+    ) ||
+    code.startsWith("08") ||
+    code.startsWith("57P")
+  );
+}
+
 /** An auto-incrementing integer primary key in the dialect's own words. */
 export function idColumn(name: DialectName) {
   return name === "sqlite"
@@ -117,4 +173,62 @@ export function idColumn(name: DialectName) {
         column.primaryKey().autoIncrement().notNull()
     : (column: ColumnDefinitionBuilder) =>
         column.primaryKey().generatedByDefaultAsIdentity().notNull();
+}
+
+/** The channel a PostgreSQL database notifies when a job is queued. */
+export const JOB_CHANNEL = "flowgate_jobs";
+
+/**
+ * On PostgreSQL, every statement that queues jobs notifies JOB_CHANNEL
+ * when its transaction commits, whichever process or path queued them,
+ * so idle workers everywhere wake at once. SQLite has one process, which
+ * wakes its own worker after each commit.
+ */
+export async function createJobNotification(
+  db: Kysely<unknown>,
+  dialect: DialectName,
+): Promise<void> {
+  if (dialect !== "postgres") return;
+  await sql`
+    create function flowgate_notify_job() returns trigger
+    language plpgsql as $$
+    begin
+      perform pg_notify(${sql.lit(JOB_CHANNEL)}, '');
+      return null;
+    end
+    $$`.execute(db);
+  await sql`
+    create trigger jobs_notify after insert on jobs
+    for each statement execute function flowgate_notify_job()`.execute(db);
+}
+
+// Two ints name an advisory lock; the first says whose lock it is.
+const CLAIM_LOCK_CLASS = 0x666c6777; // "flgw"
+
+/**
+ * Locks the rows a claimer is looking at so that claimers in other
+ * processes skip them (PostgreSQL's FOR UPDATE SKIP LOCKED). SQLite's
+ * `begin immediate` lets one claimer in at a time already.
+ */
+export function skippingLockedRows(dialect: DialectName) {
+  return <Query extends { forUpdate(): Query; skipLocked(): Query }>(
+    query: Query,
+  ): Query => (dialect === "postgres" ? query.forUpdate().skipLocked() : query);
+}
+
+/**
+ * Holds, until the transaction ends, the right to start a job of this
+ * project, so that two processes never both count a free slot and both
+ * take it. False when another claimer holds it now: try another project.
+ */
+export async function lockProjectSlot(
+  trx: QueryExecutorProvider,
+  dialect: DialectName,
+  projectId: number,
+): Promise<boolean> {
+  if (dialect !== "postgres") return true;
+  const { rows } = await sql<{ locked: boolean }>`
+    select pg_try_advisory_xact_lock(${CLAIM_LOCK_CLASS}, ${projectId})
+      as locked`.execute(trx);
+  return rows[0]?.locked === true;
 }

@@ -16,6 +16,14 @@ export interface Database {
   jobs: JobTable;
   audit_events: AuditEventTable;
   merge_requests: MergeRequestTable;
+  settings: SettingTable;
+}
+
+/** Instance-wide values every process of a deployment shares. */
+export interface SettingTable {
+  name: string;
+  value: string;
+  created_at: Time;
 }
 
 export interface ProjectTable {

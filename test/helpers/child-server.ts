@@ -37,6 +37,8 @@ export interface ChildServerOptions {
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  /** Receives every line the process writes to stdout (its JSON logs). */
+  onLine?: (line: string) => void;
 }
 
 export type AdminResponse = JsonResponse;
@@ -97,6 +99,15 @@ export async function startChildServer(
     tail = (tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
   };
   child.stdout?.on("data", keep);
+  if (options.onLine) {
+    const onLine = options.onLine;
+    let partial = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+  }
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();

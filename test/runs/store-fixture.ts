@@ -2,8 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openStore, type Store } from "../../src/store/database.ts";
+import {
+  createTestDatabase,
+  type DatabaseKind,
+  type TestDatabase,
+} from "../helpers/postgres.ts";
 
-/** A real, migrated SQLite store in a fresh temp directory. */
+/** A real, migrated store: SQLite in a fresh temp directory, or a fresh
+ * PostgreSQL database. */
 export interface StoreFixture {
   store: Store;
   dataDir: string;
@@ -16,9 +22,13 @@ export interface StoreFixture {
 
 export const T0 = new Date("2025-03-04T05:06:07.000Z");
 
-export async function openStoreFixture(): Promise<StoreFixture> {
+export async function openStoreFixture(
+  kind: DatabaseKind = "sqlite",
+): Promise<StoreFixture> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-store-"));
-  const store = await openStore({ dataDir, databaseUrl: undefined });
+  const database: TestDatabase | undefined =
+    kind === "postgres" ? await createTestDatabase() : undefined;
+  const store = await openStore({ dataDir, databaseUrl: database?.url });
   const db = store.db;
   let projects = 0;
   let runs = 0;
@@ -73,6 +83,7 @@ export async function openStoreFixture(): Promise<StoreFixture> {
     },
     async close() {
       await store.close();
+      await database?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

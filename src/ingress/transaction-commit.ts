@@ -1,0 +1,19 @@
+import type { Db } from "../store/database.ts";
+import { type AdmissionResult, admitDelivery } from "./admit-delivery.ts";
+import type { CommitAdmissions } from "./commit-admissions.ts";
+
+/**
+ * The PostgreSQL commit: a batch of admissions in one transaction on a
+ * pooled connection. A network database needs no thread of its own;
+ * several batches commit at once on separate connections instead.
+ */
+export function transactionCommit(db: Db): CommitAdmissions {
+  return (admissions, at) =>
+    db.transaction().execute(async (trx) => {
+      const results: AdmissionResult[] = [];
+      for (const admission of admissions) {
+        results.push(await admitDelivery(trx, admission, at));
+      }
+      return results;
+    });
+}
