@@ -15,6 +15,8 @@ export interface StoreFixture {
   dataDir: string;
   /** Inserts a project and answers its id. */
   addProject(projectPath?: string): Promise<number>;
+  /** Inserts a generic trigger of `projectId` and answers its id. */
+  addTrigger(projectId: number): Promise<number>;
   /** Inserts a run of `projectId` in `status` and answers its id. */
   addRun(projectId: number, status?: string): Promise<number>;
   close(): Promise<void>;
@@ -46,6 +48,37 @@ export async function openStoreFixture(
           forge_type: "local",
           forge_config: "{}",
           created_at: T0.toISOString(),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+    async addTrigger(projectId) {
+      const row = await db
+        .insertInto("triggers")
+        .values({
+          project_id: projectId,
+          source: "generic",
+          name: "fixture",
+          workflow_types: JSON.stringify(["developer"]),
+          default_workflow_type: "developer",
+          auth: "signature",
+          rate_limit: 600,
+          rate_window_s: 60,
+          branch_template: "ai/{external_reference}-{slug}",
+          executor: "agent",
+          label: null,
+          mention: null,
+          enabled: 1,
+          token_hash: `hash-${projectId}-${Math.random()}`,
+          signing_secret: "sealed",
+          previous_token_hash: null,
+          previous_signing_secret: null,
+          previous_expires_at: null,
+          credentials: null,
+          sync: "{}",
+          created_at: T0.toISOString(),
+          updated_at: T0.toISOString(),
         })
         .returning("id")
         .executeTakeFirstOrThrow();

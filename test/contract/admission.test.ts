@@ -1,0 +1,162 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type {
+  Admission,
+  AdmissionResult,
+} from "../../src/ingress/admit-delivery.ts";
+import type { CommitAdmissions } from "../../src/ingress/commit-admissions.ts";
+import { openDirectSqliteCommit } from "../../src/ingress/direct-sqlite-commit.ts";
+import { transactionCommit } from "../../src/ingress/transaction-commit.ts";
+import { sqliteFile } from "../../src/store/database.ts";
+import { DATABASES, unavailable } from "../helpers/postgres.ts";
+import {
+  openStoreFixture,
+  type StoreFixture,
+  T0,
+} from "../runs/store-fixture.ts";
+
+// The storage side of DESIGN.md §4.3 and §8, on each database through the
+// commit that database uses in production: a delivery is stored with its
+// run and job, the same delivery again finds that run, and one ticket
+// never has two active runs, even when commits race.
+
+let fixture: StoreFixture;
+let commit: CommitAdmissions;
+let closeCommit: () => void;
+let project: { id: number; path: string };
+let triggerId: number;
+
+function admission(reference: string, deliveryKey: string): Admission {
+  return {
+    project,
+    trigger: {
+      id: triggerId,
+      executor: "agent",
+      source: "generic",
+      auth: "signature",
+    },
+    ticket: {
+      workflowType: "developer",
+      title: `Ticket ${reference}`,
+      description: "",
+      externalReference: reference,
+      externalUrl: undefined,
+      externalSystem: "generic",
+    },
+    contextJson: "{}",
+    workflowType: "developer",
+    deliveryKey,
+    sourceIp: "127.0.0.1",
+    headersJson: "{}",
+    body: "{}",
+    receivedAt: T0,
+    verifiedAt: T0,
+  };
+}
+
+async function count(table: "runs" | "jobs" | "deliveries") {
+  const row = await fixture.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe.each(DATABASES)("%s", (database) => {
+  describe.skipIf(unavailable(database))("admitting deliveries", () => {
+    beforeEach(async () => {
+      fixture = await openStoreFixture(database);
+      project = {
+        id: await fixture.addProject("acme/shop"),
+        path: "acme/shop",
+      };
+      triggerId = await fixture.addTrigger(project.id);
+      if (database === "sqlite") {
+        const direct = openDirectSqliteCommit(sqliteFile(fixture.dataDir));
+        commit = direct.commit;
+        closeCommit = direct.close;
+      } else {
+        commit = transactionCommit(fixture.store.db);
+        closeCommit = () => {};
+      }
+    });
+    afterEach(async () => {
+      closeCommit();
+      await fixture.close();
+    });
+
+    it("stores a new ticket's delivery with a queued run and a pending job", async () => {
+      const [result] = await commit([admission("PROJ-1", "d-1")], T0);
+
+      expect(result?.kind).toBe("accepted");
+      const run = await fixture.store.db
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", result?.runId ?? -1)
+        .executeTakeFirstOrThrow();
+      expect(run).toMatchObject({
+        status: "queued",
+        external_reference: "PROJ-1",
+      });
+      const job = await fixture.store.db
+        .selectFrom("jobs")
+        .selectAll()
+        .where("run_id", "=", run.id)
+        .executeTakeFirstOrThrow();
+      expect(job.status).toBe("pending");
+      expect(await count("deliveries")).toBe(1);
+    });
+
+    it("answers the same delivery again with the run it started", async () => {
+      const [first] = await commit([admission("PROJ-1", "d-1")], T0);
+      const [again] = await commit([admission("PROJ-1", "d-1")], T0);
+
+      expect(again).toMatchObject({ kind: "duplicate", runId: first?.runId });
+      expect(await count("runs")).toBe(1);
+      expect(await count("deliveries")).toBe(2);
+    });
+
+    it("joins a second delivery for a ticket whose run is active", async () => {
+      const results = await commit(
+        [admission("PROJ-1", "d-1"), admission("PROJ-1", "d-2")],
+        T0,
+      );
+
+      expect(results.map((result) => result.kind)).toEqual([
+        "accepted",
+        "joined",
+      ]);
+      expect(results[1]?.runId).toBe(results[0]?.runId);
+      expect(await count("jobs")).toBe(1);
+    });
+
+    it("keeps one active run per ticket when commits for it race", async () => {
+      const racing = Array.from({ length: 8 }, (_, index) =>
+        commit([admission("PROJ-9", `race-${index}`)], T0).catch(
+          (error: unknown) => error as Error,
+        ),
+      );
+      const outcomes = await Promise.all(racing);
+
+      const results = outcomes.flatMap((outcome) =>
+        outcome instanceof Error ? [] : (outcome as AdmissionResult[]),
+      );
+      const accepted = results.filter((result) => result.kind === "accepted");
+      expect(accepted).toHaveLength(1);
+      expect(await count("runs")).toBe(1);
+      // A commit that lost the race fails whole; the batcher retries it
+      // alone, and then it joins the winner's run.
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome instanceof Error) {
+          const [retried] = await commit(
+            [admission("PROJ-9", `race-${index}`)],
+            T0,
+          );
+          expect(retried).toMatchObject({
+            kind: "joined",
+            runId: accepted[0]?.runId,
+          });
+        }
+      }
+    });
+  });
+});
