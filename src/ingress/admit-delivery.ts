@@ -78,7 +78,14 @@ export async function admitDelivery(
     return { kind: "duplicate", runId: seen, deliveryId };
   }
 
-  const activeId = found?.active ?? null;
+  let activeId = found?.active ?? null;
+  const run =
+    activeId === null ? await insertRun(trx, admission, now) : undefined;
+  if (activeId === null && !run) {
+    // Another transaction (another process, on PostgreSQL) made the
+    // ticket's active run since the lookup: join that one.
+    activeId = await activeRunOf(trx, admission);
+  }
   if (activeId !== null) {
     await recordTimelineEvent(trx, activeId, {
       kind: "follow_up",
@@ -93,24 +100,9 @@ export async function admitDelivery(
     });
     return { kind: "joined", runId: activeId, deliveryId };
   }
-
-  const run = firstRow(
-    await sql<{ id: number }>`
-      insert into runs (project_id, trigger_id, workflow_type, executor,
-        external_system, external_reference, external_url, title,
-        description, context, status, received_at, verified_at, admission,
-        created_at)
-      values (${project.id}, ${trigger.id}, ${admission.workflowType},
-        ${trigger.executor}, ${ticket.externalSystem},
-        ${ticket.externalReference}, ${ticket.externalUrl ?? null},
-        ${ticket.title}, ${ticket.description},
-        ${admission.contextJson}, ${"queued"},
-        ${admission.receivedAt.toISOString()},
-        ${admission.verifiedAt.toISOString()},
-        ${JSON.stringify({ source: trigger.source, auth: trigger.auth })},
-        ${now.toISOString()})
-      returning id`.execute(trx),
-  );
+  if (!run) {
+    throw new Error("the ticket's run was neither inserted nor found active");
+  }
 
   // The received, verified and queued steps are the run row's own times
   // (run-view.ts shows them): one row per delivery fewer to write.
@@ -127,6 +119,52 @@ export async function admitDelivery(
     runId: run.id,
   });
   return { kind: "accepted", runId: run.id, deliveryId };
+}
+
+/**
+ * Inserts the ticket's run, or answers undefined when a run of the ticket
+ * became active meanwhile (the partial unique index of migration 001).
+ * On PostgreSQL the insert waits for a racing transaction to end rather
+ * than fail, and the batch it belongs to goes on.
+ */
+async function insertRun(
+  trx: QueryExecutorProvider,
+  admission: Admission,
+  now: Date,
+): Promise<{ id: number } | undefined> {
+  const { trigger, project, ticket } = admission;
+  const { rows } = await sql<{ id: number }>`
+    insert into runs (project_id, trigger_id, workflow_type, executor,
+      external_system, external_reference, external_url, title,
+      description, context, status, received_at, verified_at, admission,
+      created_at)
+    values (${project.id}, ${trigger.id}, ${admission.workflowType},
+      ${trigger.executor}, ${ticket.externalSystem},
+      ${ticket.externalReference}, ${ticket.externalUrl ?? null},
+      ${ticket.title}, ${ticket.description},
+      ${admission.contextJson}, ${"queued"},
+      ${admission.receivedAt.toISOString()},
+      ${admission.verifiedAt.toISOString()},
+      ${JSON.stringify({ source: trigger.source, auth: trigger.auth })},
+      ${now.toISOString()})
+    on conflict (project_id, external_reference)
+      where status in (${sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)))})
+      do nothing
+    returning id`.execute(trx);
+  return rows[0];
+}
+
+async function activeRunOf(
+  trx: QueryExecutorProvider,
+  admission: Admission,
+): Promise<number | null> {
+  const { rows } = await sql<{ id: number }>`
+    select id from runs
+    where project_id = ${admission.project.id}
+      and external_reference = ${admission.ticket.externalReference}
+      and status in (${sql.join(ACTIVE_STATUSES)})
+    limit 1`.execute(trx);
+  return rows[0]?.id ?? null;
 }
 
 interface Outcome {

@@ -155,6 +155,7 @@ export class Worker {
     const log = logger.child({
       job_id: job.id,
       run_id: job.runId,
+      project_id: job.projectId,
       worker_id: this.id,
     });
     let leaseUntil = now().getTime() + leaseMs;
