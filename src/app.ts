@@ -63,7 +63,7 @@ export async function createApp(
 ): Promise<App> {
   const now = options.now ?? systemClock;
   const store = await openStore(config, (error) =>
-    logger.warn({ err: error }, "an idle database connection failed"),
+    logger.warn({ err: error }, "a database connection failed"),
   );
   const db = store.db;
   const secretBox = new SecretBox(secrets.secretKey);

@@ -54,13 +54,13 @@ function migrations(dialect: DialectName): Record<string, Migration> {
  */
 export async function openStore(
   options: StoreOptions,
-  onIdleError: (error: Error) => void = () => {},
+  onConnectionError: (error: Error) => void = () => {},
 ): Promise<Store> {
   const opened: OpenedDialect = options.databaseUrl
     ? openPostgres(
         options.databaseUrl,
         { maxConnections: options.databasePoolSize ?? DEFAULT_POOL_SIZE },
-        onIdleError,
+        onConnectionError,
       )
     : openSqlite(sqliteFile(options.dataDir));
   const db = new Kysely<Database>({ dialect: opened.dialect });

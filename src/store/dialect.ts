@@ -129,7 +129,7 @@ export interface PostgresPoolOptions {
 export function openPostgres(
   url: string,
   options: PostgresPoolOptions,
-  onIdleError: (error: Error) => void,
+  onConnectionError: (error: Error) => void,
 ): OpenedDialect {
   const pool = new pg.Pool({
     connectionString: url,
@@ -140,9 +140,12 @@ export function openPostgres(
     statement_timeout: 10 * SECOND_MS,
     application_name: "flowgate",
   });
-  // A pooled connection dropped by the server (a restart, say) emits
-  // here; unhandled, the event would end the process.
-  pool.on("error", onIdleError);
+  // A connection the server drops (a restart, say) emits "error": on the
+  // pool while idle, on the client itself while checked out (between the
+  // statements of a transaction, say). Unhandled, either would end the
+  // process; the statement in flight, if any, fails with it anyway.
+  pool.on("error", onConnectionError);
+  pool.on("connect", (client) => client.on("error", onConnectionError));
   return { name: "postgres", dialect: new PostgresDialect({ pool }), pool };
 }
 
