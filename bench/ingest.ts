@@ -11,8 +11,10 @@ import { secretKey, signedHeaders } from "./sign.ts";
 
 /** Where signed deliveries go, and with what to sign them. */
 export interface IngestTarget {
-  name: "durable" | "bare";
-  url: string;
+  /** "bare", or the deployment measured ("sqlite", "postgres ×2"). */
+  name: string;
+  /** Connections are spread evenly over these (several API processes). */
+  urls: string[];
   path: string;
   token: string;
   secret: string;
@@ -57,7 +59,8 @@ export async function measureIngest(
     fail = reject;
   });
   const options: autocannon.Options = {
-    url: target.url,
+    // autocannon spreads connections over several URLs; its types name one.
+    url: (target.urls.length === 1 ? target.urls[0] : target.urls) as string,
     connections: senders,
     duration: seconds,
     requests: [
@@ -130,10 +133,13 @@ export function percentile(sorted: readonly number[], fraction: number) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] as number;
 }
 
-/** A project and a trigger without a rate limit, on a Flowgate child. */
+/** A project and a trigger without a rate limit, on a Flowgate child;
+ * deliveries go to `servers` (the first by default). */
 export async function prepareDurableTarget(
   server: ChildServer,
   projectPath: string,
+  name = "durable",
+  servers: ChildServer[] = [server],
 ): Promise<IngestTarget & { projectId: number }> {
   const project = await server.admin("POST", "/api/v4/projects", {
     path: projectPath,
@@ -150,8 +156,8 @@ export async function prepareDurableTarget(
     throw new Error(`creating a trigger: ${JSON.stringify(trigger.body)}`);
   }
   return {
-    name: "durable",
-    url: server.url,
+    name,
+    urls: servers.map((each) => each.url),
     path: `/api/v4/projects/${project.body.id}/workflows/trigger`,
     token: trigger.body.token,
     secret: trigger.body.signing_secret,
@@ -193,7 +199,13 @@ export async function startBareServer(): Promise<BareServer> {
   const url = `http://127.0.0.1:${port}`;
   await waitForReadiness(url, child, 30_000);
   return {
-    target: { name: "bare", url, path: "/trigger", token: "unused", secret },
+    target: {
+      name: "bare",
+      urls: [url],
+      path: "/trigger",
+      token: "unused",
+      secret,
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

@@ -1,15 +1,21 @@
 // npm run bench [-- --duration <s>] [--quick] [--profile]
+//                 [--db sqlite,postgres] [--api-processes 1,2]
 //
-// Two measurements against the real server as configured by default
-// (SQLite in WAL mode, synchronous=FULL), each server its own process and
-// the load generated from this one:
+// Two measurements against the real server, each server its own process
+// and the load generated from this one. --db names the storages to
+// measure (SQLite in WAL mode with synchronous=FULL, the default; and/or
+// PostgreSQL on FLOWGATE_BENCH_POSTGRES_URL, a fresh database each time);
+// --api-processes adds PostgreSQL deployments with several API processes
+// sharing the database, the load spread over them.
 //
 //   ingest          signed deliveries for distinct tickets at 16, 64 and 256
 //                   concurrent senders, workers off (FLOWGATE_ROLE=api),
 //                   beside a bare node:http server doing only the signature
-//                   check and JSON.parse (bench/bare-server.ts)
+//                   check and JSON.parse (bench/bare-server.ts), each
+//                   deployment in turn at each level
 //   start latency   a steady rate of deliveries over four projects with
-//                   workers on; receipt-to-start from each run's timeline
+//                   workers on (one process, role all), per storage;
+//                   receipt-to-start from each run's timeline
 //
 // Results go to bench/results/latest.json.
 
@@ -18,15 +24,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { ChildServer } from "../test/helpers/child-server.ts";
+import { REPOSITORY_ROOT } from "../test/helpers/child-server.ts";
 import {
-  type ChildServer,
-  freePort,
-  REPOSITORY_ROOT,
-  startChildServer,
-} from "../test/helpers/child-server.ts";
+  type Deployment,
+  deployments,
+  type Storage,
+  withDeployment,
+} from "./deployment.ts";
 import {
   countRuns,
   type IngestResult,
+  type IngestTarget,
   measureIngest,
   prepareDurableTarget,
   startBareServer,
@@ -52,6 +61,8 @@ const { values: args } = parseArgs({
     "start-seconds": { type: "string" },
     projects: { type: "string", default: "4" },
     profile: { type: "boolean", default: false },
+    db: { type: "string", default: "sqlite" },
+    "api-processes": { type: "string", default: "1" },
     out: { type: "string", default: "bench/results/latest.json" },
   },
 });
@@ -67,11 +78,20 @@ const settings = {
     args["start-seconds"] ?? (quick ? "6" : "15"),
   ),
   projects: positive("projects", args.projects),
+  storages: args.db.split(",").map(storage),
+  apiProcesses: args["api-processes"]
+    .split(",")
+    .map((value) => positive("api-processes", value)),
   /** The first phase: the queue grows when the workers cannot keep up. */
   askedSeconds: quick ? 3 : 5,
   askedWaitLimitMs: quick ? 10_000 : 30_000,
   startWaitLimitMs: 30_000,
 };
+
+function storage(value: string): Storage {
+  if (value === "sqlite" || value === "postgres") return value;
+  throw new Error(`--db takes sqlite and/or postgres, not "${value}"`);
+}
 
 function positive(name: string, value: string): number {
   const number = Number(value);
@@ -90,94 +110,106 @@ const machine = {
   loadAverageAtStart: os.loadavg().map((load) => Number(load.toFixed(2))),
 };
 
-/** A fresh data directory. On this machine the temporary directory is on
- * the same disk (ext4) as ./data, so commits cost the same fsync. */
-function dataDirectory(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flowgate-bench-${name}-`));
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
+const measured = deployments(settings.storages, settings.apiProcesses);
+
+function nodeArgs(): string[] {
+  const profileDir = path.join(REPOSITORY_ROOT, "bench", "results", "profiles");
+  return args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 }
 
-async function withServer<T>(
-  name: string,
-  env: Record<string, string>,
-  use: (server: ChildServer) => Promise<T>,
+interface DurableTarget {
+  target: IngestTarget & { projectId: number };
+  /** The deployment's first process, for admin calls. */
+  lead: ChildServer;
+}
+
+/** Runs `use` with every deployment up at once, so that the measurements
+ * of one level follow each other closely. */
+async function withAll<T>(
+  list: readonly Deployment[],
+  use: (durables: DurableTarget[]) => Promise<T>,
+  started: DurableTarget[] = [],
 ): Promise<T> {
-  const dataDir = dataDirectory(name);
-  const profileDir = path.join(REPOSITORY_ROOT, "bench", "results", "profiles");
-  const server = await startChildServer({
-    dataDir,
-    port: await freePort(),
-    env: { FLOWGATE_LOG_LEVEL: "info", ...env },
-    ...(args.profile
-      ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] }
-      : {}),
-  });
-  try {
-    return await use(server);
-  } finally {
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  const [first, ...rest] = list;
+  if (!first) return use(started);
+  return withDeployment(
+    first,
+    { role: "api", env: {}, nodeArgs: nodeArgs() },
+    async ({ servers }) => {
+      const [lead] = servers;
+      if (!lead) throw new Error(`${first.label}: no server started`);
+      const target = await prepareDurableTarget(
+        lead,
+        `bench/ingest-${started.length}`,
+        first.label,
+        servers,
+      );
+      return withAll(rest, use, [...started, { target, lead }]);
+    },
+  );
 }
 
 async function ingest(): Promise<IngestResult[]> {
   console.log(
     `\ningest: ${settings.senders.join(", ")} senders, ` +
-      `${settings.ingestSeconds} s each, durable and bare in turn`,
+      `${settings.ingestSeconds} s each; bare, then ` +
+      `${measured.map((d) => d.label).join(", ")}, in turn`,
   );
   const bare = await startBareServer();
   try {
-    return await withServer(
-      "ingest",
-      { FLOWGATE_ROLE: "api" },
-      async (server) => {
-        const durable = await prepareDurableTarget(server, "bench/ingest");
-        const results: IngestResult[] = [];
-        let durableAccepted = 0;
-        for (const target of [bare.target, durable]) {
-          const warmup = await measureIngest(
-            target,
-            64,
-            settings.warmupSeconds,
-          );
-          if (target.name === "durable") durableAccepted += warmup.accepted;
-        }
-        for (const senders of settings.senders) {
-          for (const target of [bare.target, durable]) {
-            const result = await measureIngest(
-              target,
-              senders,
-              settings.ingestSeconds,
-            );
-            if (target.name === "durable") durableAccepted += result.accepted;
-            results.push(result);
-            console.log(
-              `  ${target.name.padEnd(7)} ${String(senders).padStart(3)} senders` +
-                `  ${Math.round(result.acceptedPerSecond)} accepted/s` +
-                `  p50 ${result.ackP50Ms.toFixed(1)} ms` +
-                `  p99 ${result.ackP99Ms.toFixed(1)} ms` +
-                describeOthers(result),
-            );
-          }
-        }
-        // Every 202 must have left a run behind (a few more may exist:
-        // requests in flight when a measurement stopped were committed too).
-        const runs = await countRuns(server, durable.projectId);
-        if (runs < durableAccepted) {
-          throw new Error(
-            `the server answered 202 ${durableAccepted} times but holds ` +
-              `${runs} runs`,
-          );
-        }
-        console.log(
-          `  verified: ${runs} runs stored for ${durableAccepted} 202s`,
+    return await withAll(measured, async (durables) => {
+      const targets = [bare.target, ...durables.map((d) => d.target)];
+      const results: IngestResult[] = [];
+      const accepted = new Map<string, number>();
+      const count = (result: IngestResult) =>
+        accepted.set(
+          result.target,
+          (accepted.get(result.target) ?? 0) + result.accepted,
         );
-        return results;
-      },
-    );
+      for (const target of targets) {
+        count(await measureIngest(target, 64, settings.warmupSeconds));
+      }
+      for (const senders of settings.senders) {
+        for (const target of targets) {
+          const result = await measureIngest(
+            target,
+            senders,
+            settings.ingestSeconds,
+          );
+          count(result);
+          results.push(result);
+          console.log(
+            `  ${target.name.padEnd(12)} ${String(senders).padStart(3)} senders` +
+              `  ${Math.round(result.acceptedPerSecond)} accepted/s` +
+              `  p50 ${result.ackP50Ms.toFixed(1)} ms` +
+              `  p99 ${result.ackP99Ms.toFixed(1)} ms` +
+              describeOthers(result),
+          );
+        }
+      }
+      await verifyStored(durables, accepted);
+      return results;
+    });
   } finally {
     await bare.stop();
+  }
+}
+
+/** Every 202 must have left a run behind (a few more may exist: requests
+ * in flight when a measurement stopped were committed too). */
+async function verifyStored(
+  durables: DurableTarget[],
+  accepted: Map<string, number>,
+): Promise<void> {
+  for (const { target, lead } of durables) {
+    const runs = await countRuns(lead, target.projectId);
+    const answered = accepted.get(target.name) ?? 0;
+    if (runs < answered) {
+      throw new Error(
+        `${target.name} answered 202 ${answered} times but holds ${runs} runs`,
+      );
+    }
+    console.log(`  verified ${target.name}: ${runs} runs for ${answered} 202s`);
   }
 }
 
@@ -190,6 +222,7 @@ function describeOthers(result: IngestResult): string {
 }
 
 interface StartLatencyPhases {
+  storage: Storage;
   /** At the rate asked for (the issue's 20 a second). */
   asked: StartLatencyResult;
   /** At a rate the workers kept up with in the first phase, if needed. */
@@ -202,33 +235,39 @@ interface StartLatencyPhases {
  * runs at half the rate the workers managed in the first: that is the
  * pick-up latency the target is about.
  */
-async function startLatency(): Promise<StartLatencyPhases> {
+async function startLatency(storage: Storage): Promise<StartLatencyPhases> {
   const asked = await startLatencyPhase(
+    storage,
     settings.rate,
     settings.askedSeconds,
     settings.askedWaitLimitMs,
   );
-  if (asked.keptUp) return { asked, sustainable: undefined };
+  if (asked.keptUp) return { storage, asked, sustainable: undefined };
   // A fresh server, so that the first phase's backlog is not in the way.
   const rate = Math.max(0.5, Math.floor(asked.workerRunsPerSecond * 5) / 10);
   const sustainable = await startLatencyPhase(
+    storage,
     rate,
     settings.startSeconds,
     settings.startWaitLimitMs,
   );
-  return { asked, sustainable };
+  return { storage, asked, sustainable };
 }
 
 async function startLatencyPhase(
+  storage: Storage,
   rate: number,
   seconds: number,
   waitLimitMs: number,
 ): Promise<StartLatencyResult> {
-  return withServer("start", { FLOWGATE_ROLE: "all" }, async (server) => {
+  const deployment = { storage, apiProcesses: 1, label: storage };
+  const options = { role: "all" as const, env: {}, nodeArgs: nodeArgs() };
+  return withDeployment(deployment, options, async ({ servers }) => {
+    const server = servers[0] as ChildServer;
     const targets = await prepareProjects(server, settings.projects);
     console.log(
-      `\nstart latency: ${rate}/s over ${targets.length} projects for ` +
-        `${seconds} s, workers on (role all)`,
+      `\nstart latency on ${storage}: ${rate}/s over ${targets.length} ` +
+        `projects for ${seconds} s, workers on (role all)`,
     );
     const result = await measureStartLatency(
       server,
@@ -253,60 +292,70 @@ async function startLatencyPhase(
   });
 }
 
-function verdicts(ingestResults: IngestResult[], phases: StartLatencyPhases) {
-  const start = phases.sustainable ?? phases.asked;
+interface Verdict {
+  measured: number;
+  target: string;
+  met: boolean;
+}
+
+/** The issue's targets, for each deployment measured. */
+function verdicts(
+  ingestResults: IngestResult[],
+  starts: StartLatencyPhases[],
+): Record<string, Verdict> {
   const at = (name: string, senders: number) =>
     ingestResults.find((r) => r.target === name && r.senders === senders);
-  const durable64 = at("durable", 64);
   const bare64 = at("bare", 64);
-  const ratio =
-    durable64 && bare64
-      ? durable64.acceptedPerSecond / bare64.acceptedPerSecond
-      : Number.NaN;
-  return {
-    ingestRatioAt64: {
+  const found: Record<string, Verdict> = {};
+  for (const deployment of measured) {
+    const durable64 = at(deployment.label, 64);
+    const ratio =
+      durable64 && bare64
+        ? durable64.acceptedPerSecond / bare64.acceptedPerSecond
+        : Number.NaN;
+    found[`${deployment.label}: ingest ratio at 64`] = {
       measured: round(ratio, 3),
       target: `>= ${TARGETS.ingestRatioAt64}`,
       met: ratio >= TARGETS.ingestRatioAt64,
-    },
-    ackP99At64Ms: {
-      measured: round(durable64?.ackP99Ms ?? Number.NaN, 1),
+    };
+    const p99 = durable64?.ackP99Ms ?? Number.POSITIVE_INFINITY;
+    found[`${deployment.label}: ack p99 at 64 (ms)`] = {
+      measured: round(p99, 1),
       target: `< ${TARGETS.ackP99At64Ms}`,
-      met:
-        (durable64?.ackP99Ms ?? Number.POSITIVE_INFINITY) <
-        TARGETS.ackP99At64Ms,
-    },
-    receiptToStartP99Ms: {
+      met: p99 < TARGETS.ackP99At64Ms,
+    };
+  }
+  for (const phases of starts) {
+    const start = phases.sustainable ?? phases.asked;
+    found[`${phases.storage}: receipt-to-start p99 (ms)`] = {
       measured: start.receiptToStartP99Ms,
       target: `< ${TARGETS.receiptToStartP99Ms}`,
       met:
         start.notStarted === 0 &&
         start.receiptToStartP99Ms < TARGETS.receiptToStartP99Ms,
-    },
-  };
+    };
+  }
+  return found;
 }
 
 function printTable(ingestResults: IngestResult[]): void {
   console.log(
-    "\n| senders | bare accepted/s | durable accepted/s | ratio | " +
-      "durable ack p50 | durable ack p99 | bare ack p99 |",
+    "\n| senders | deployment | accepted/s | ratio to bare | ack p50 | ack p99 |",
   );
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| ---: | --- | ---: | ---: | ---: | ---: |");
   for (const senders of settings.senders) {
     const bare = ingestResults.find(
       (r) => r.target === "bare" && r.senders === senders,
     );
-    const durable = ingestResults.find(
-      (r) => r.target === "durable" && r.senders === senders,
-    );
-    if (!bare || !durable) continue;
-    console.log(
-      `| ${senders} | ${Math.round(bare.acceptedPerSecond)} | ` +
-        `${Math.round(durable.acceptedPerSecond)} | ` +
-        `${(durable.acceptedPerSecond / bare.acceptedPerSecond).toFixed(2)} | ` +
-        `${durable.ackP50Ms.toFixed(1)} ms | ${durable.ackP99Ms.toFixed(1)} ms | ` +
-        `${bare.ackP99Ms.toFixed(1)} ms |`,
-    );
+    for (const result of ingestResults) {
+      if (result.senders !== senders || !bare) continue;
+      console.log(
+        `| ${senders} | ${result.target} | ` +
+          `${Math.round(result.acceptedPerSecond)} | ` +
+          `${(result.acceptedPerSecond / bare.acceptedPerSecond).toFixed(2)} | ` +
+          `${result.ackP50Ms.toFixed(1)} ms | ${result.ackP99Ms.toFixed(1)} ms |`,
+      );
+    }
   }
 }
 
@@ -329,8 +378,11 @@ async function main(): Promise<void> {
   );
   const began = Date.now();
   const ingestResults = await ingest();
-  const start = await startLatency();
-  const targets = verdicts(ingestResults, start);
+  const starts: StartLatencyPhases[] = [];
+  for (const storage of settings.storages) {
+    starts.push(await startLatency(storage));
+  }
+  const targets = verdicts(ingestResults, starts);
 
   printTable(ingestResults);
   console.log("\ntargets:");
@@ -347,7 +399,11 @@ async function main(): Promise<void> {
     machine,
     settings: { ...settings, quick, profile: args.profile === true },
     server: {
-      storage: "SQLite, WAL, synchronous=FULL",
+      storage: {
+        sqlite: "SQLite, WAL, synchronous=FULL",
+        postgres: "PostgreSQL (pool of 10 per process, default settings)",
+      },
+      deployments: measured,
       ingestRole: "api",
       startRole: "all",
     },
@@ -359,8 +415,11 @@ async function main(): Promise<void> {
       ackP99Ms: round(result.ackP99Ms, 2),
     })),
     startLatency: {
-      asked: roundStart(start.asked),
-      sustainable: start.sustainable && roundStart(start.sustainable),
+      phases: starts.map((phases) => ({
+        storage: phases.storage,
+        asked: roundStart(phases.asked),
+        sustainable: phases.sustainable && roundStart(phases.sustainable),
+      })),
       note:
         "receipt-to-start = the run's started event minus its received " +
         "event; the target is judged on the sustainable phase when the " +
