@@ -1,11 +1,21 @@
-import { type QueryExecutorProvider, type QueryResult, sql } from "kysely";
-import { recordAuditEvent, triggerActor } from "../audit/audit-event.ts";
+import type { QueryExecutorProvider } from "kysely";
+import { recordAuditEvents, triggerActor } from "../audit/audit-event.ts";
 import type { Project } from "../projects/project.ts";
-import { enqueueJob } from "../queue/enqueue-job.ts";
-import { ACTIVE_STATUSES } from "../runs/run-status.ts";
-import { recordTimelineEvent } from "../runs/timeline.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger } from "../triggers/trigger.ts";
+import {
+  activeRunsOf,
+  findKnownRuns,
+  insertDeliveries,
+  insertFollowUpEvents,
+  insertJobs,
+  insertRuns,
+} from "./admission-statements.ts";
+import {
+  type Decision,
+  planAdmissions,
+  ticketKeyOf,
+} from "./plan-admissions.ts";
 
 /**
  * An authentic, valid delivery on its way into the database. It crosses
@@ -36,162 +46,119 @@ export type AdmissionResult =
   | { kind: "joined"; runId: number; deliveryId: number };
 
 /**
- * Writes one delivery's consequences: either a new run with its timeline,
- * job, deduplication key, delivery record and audit event, or, for a
- * delivery seen before or a ticket already being worked on, the link to
- * the existing run. Runs inside the caller's transaction.
+ * Writes a batch of deliveries' consequences inside the caller's
+ * transaction: for each, either a new run with its job, or the link to
+ * the run it repeats or joins; and for every one a delivery record and an
+ * audit event. The batch costs the same few statements whatever its
+ * size (one per table, with a row per delivery), which is what lets a
+ * group commit on PostgreSQL, where each statement is a round trip, keep
+ * up with the HTTP thread.
  */
-export async function admitDelivery(
+export async function admitDeliveries(
   trx: QueryExecutorProvider,
-  admission: Admission,
+  admissions: readonly Admission[],
   now: Date,
-): Promise<AdmissionResult> {
-  const { trigger, project, ticket } = admission;
+): Promise<AdmissionResult[]> {
+  if (admissions.length === 0) return [];
+  const decisions = planAdmissions(
+    admissions,
+    await findKnownRuns(trx, admissions),
+  );
 
-  // Every statement here runs for every delivery, so each is written as a
-  // Kysely `sql` template: the same dialect-neutral SQL as the builder
-  // would make, at less than half its cost per statement (measured).
-  // One statement asks both questions: was this delivery seen, and is a
-  // run for this ticket active?
-  const [found] = (
-    await sql<{ seen: number | null; active: number | null }>`
-      select
-        (select run_id from deliveries
-          where trigger_id = ${trigger.id}
-            and delivery_key = ${admission.deliveryKey}
-            and run_id is not null
-          limit 1) as seen,
-        (select id from runs
-          where project_id = ${project.id}
-            and external_reference = ${ticket.externalReference}
-            and status in (${sql.join(ACTIVE_STATUSES)})
-          limit 1) as active`.execute(trx)
-  ).rows;
-  const seen = found?.seen ?? null;
-  if (seen !== null) {
-    const deliveryId = await recordDelivery(trx, admission, {
-      outcome: "duplicate",
-      statusCode: 200,
-      reason: "the same delivery was received before",
-      runId: seen,
-    });
-    return { kind: "duplicate", runId: seen, deliveryId };
-  }
+  const starting = admissions.filter(
+    (_, index) => decisions[index]?.kind === "accepted",
+  );
+  const started = await insertRuns(trx, starting, now);
+  // A run of the ticket became active in another transaction since the
+  // lookup (another process, on PostgreSQL): join it instead.
+  const raced = starting.filter(
+    (admission) => !started.has(ticketKeyOf(admission)),
+  );
+  const racedRuns = await activeRunsOf(trx, raced);
 
-  let activeId = found?.active ?? null;
-  const run =
-    activeId === null ? await insertRun(trx, admission, now) : undefined;
-  if (activeId === null && !run) {
-    // Another transaction (another process, on PostgreSQL) made the
-    // ticket's active run since the lookup: join that one.
-    activeId = await activeRunOf(trx, admission);
-  }
-  if (activeId !== null) {
-    await recordTimelineEvent(trx, activeId, {
-      kind: "follow_up",
-      at: now,
-      details: { title: ticket.title, trigger_id: trigger.id },
-    });
-    const deliveryId = await recordDelivery(trx, admission, {
-      outcome: "duplicate",
-      statusCode: 200,
-      reason: `joined run ${activeId}, already active for this ticket`,
-      runId: activeId,
-    });
-    return { kind: "joined", runId: activeId, deliveryId };
-  }
-  if (!run) {
-    throw new Error("the ticket's run was neither inserted nor found active");
+  const runIds: number[] = [];
+  const kinds: AdmissionResult["kind"][] = [];
+  for (const [index, admission] of admissions.entries()) {
+    const decision = decisions[index] as Decision;
+    const ticket = ticketKeyOf(admission);
+    if (decision.kind === "accepted") {
+      const runId = started.get(ticket) ?? racedRuns.get(ticket);
+      if (runId === undefined) {
+        throw new Error(
+          `ticket ${admission.ticket.externalReference}'s run was neither ` +
+            "inserted nor found active",
+        );
+      }
+      runIds.push(runId);
+      kinds.push(started.has(ticket) ? "accepted" : "joined");
+    } else {
+      runIds.push(
+        "runId" in decision
+          ? decision.runId
+          : (runIds[decision.sameAs] as number),
+      );
+      kinds.push(decision.kind);
+    }
   }
 
-  // The received, verified and queued steps are the run row's own times
-  // (run-view.ts shows them): one row per delivery fewer to write.
-  await enqueueJob(trx, {
-    kind: "run",
-    runId: run.id,
-    projectId: project.id,
-    runAt: now,
-  });
-  const deliveryId = await recordDelivery(trx, admission, {
-    outcome: "accepted",
-    statusCode: 202,
-    reason: null,
-    runId: run.id,
-  });
-  return { kind: "accepted", runId: run.id, deliveryId };
+  const accepted = admissions.flatMap((admission, index) =>
+    kinds[index] === "accepted"
+      ? [{ runId: runIds[index] as number, projectId: admission.project.id }]
+      : [],
+  );
+  await insertJobs(trx, accepted, now);
+  await insertFollowUpEvents(
+    trx,
+    admissions.flatMap((admission, index) =>
+      kinds[index] === "joined"
+        ? [{ admission, runId: runIds[index] as number }]
+        : [],
+    ),
+    now,
+  );
+
+  const outcomes = admissions.map((_, index) =>
+    outcomeOf(kinds[index] ?? "accepted", runIds[index] as number),
+  );
+  const deliveryIds = await insertDeliveries(trx, admissions, outcomes);
+  await recordAuditEvents(
+    trx,
+    admissions.map((admission, index) =>
+      auditEventOf(admission, outcomes[index] as Outcome, deliveryIds[index]),
+    ),
+  );
+
+  return admissions.map((_, index) => ({
+    kind: kinds[index] ?? "accepted",
+    runId: runIds[index] as number,
+    deliveryId: deliveryIds[index] as number,
+  }));
 }
 
-/**
- * Inserts the ticket's run, or answers undefined when a run of the ticket
- * became active meanwhile (the partial unique index of migration 001).
- * On PostgreSQL the insert waits for a racing transaction to end rather
- * than fail, and the batch it belongs to goes on.
- */
-async function insertRun(
-  trx: QueryExecutorProvider,
-  admission: Admission,
-  now: Date,
-): Promise<{ id: number } | undefined> {
-  const { trigger, project, ticket } = admission;
-  const { rows } = await sql<{ id: number }>`
-    insert into runs (project_id, trigger_id, workflow_type, executor,
-      external_system, external_reference, external_url, title,
-      description, context, status, received_at, verified_at, admission,
-      created_at)
-    values (${project.id}, ${trigger.id}, ${admission.workflowType},
-      ${trigger.executor}, ${ticket.externalSystem},
-      ${ticket.externalReference}, ${ticket.externalUrl ?? null},
-      ${ticket.title}, ${ticket.description},
-      ${admission.contextJson}, ${"queued"},
-      ${admission.receivedAt.toISOString()},
-      ${admission.verifiedAt.toISOString()},
-      ${JSON.stringify({ source: trigger.source, auth: trigger.auth })},
-      ${now.toISOString()})
-    on conflict (project_id, external_reference)
-      where status in (${sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)))})
-      do nothing
-    returning id`.execute(trx);
-  return rows[0];
-}
-
-async function activeRunOf(
-  trx: QueryExecutorProvider,
-  admission: Admission,
-): Promise<number | null> {
-  const { rows } = await sql<{ id: number }>`
-    select id from runs
-    where project_id = ${admission.project.id}
-      and external_reference = ${admission.ticket.externalReference}
-      and status in (${sql.join(ACTIVE_STATUSES)})
-    limit 1`.execute(trx);
-  return rows[0]?.id ?? null;
-}
-
-interface Outcome {
+export interface Outcome {
   outcome: "accepted" | "duplicate";
   statusCode: number;
   reason: string | null;
   runId: number;
 }
 
-async function recordDelivery(
-  trx: QueryExecutorProvider,
+function outcomeOf(kind: AdmissionResult["kind"], runId: number): Outcome {
+  if (kind === "accepted") {
+    return { outcome: "accepted", statusCode: 202, reason: null, runId };
+  }
+  const reason =
+    kind === "duplicate"
+      ? "the same delivery was received before"
+      : `joined run ${runId}, already active for this ticket`;
+  return { outcome: "duplicate", statusCode: 200, reason, runId };
+}
+
+function auditEventOf(
   admission: Admission,
   outcome: Outcome,
-): Promise<number> {
-  const delivery = firstRow(
-    await sql<{ id: number }>`
-      insert into deliveries (project_id, trigger_id, delivery_key, outcome,
-        status_code, reason, run_id, source_ip, headers, body, received_at)
-      values (${admission.project.id}, ${admission.trigger.id},
-        ${admission.deliveryKey}, ${outcome.outcome}, ${outcome.statusCode},
-        ${outcome.reason}, ${outcome.runId}, ${admission.sourceIp},
-        ${admission.headersJson}, ${admission.body},
-        ${admission.receivedAt.toISOString()})
-      returning id`.execute(trx),
-  );
-
-  await recordAuditEvent(trx, {
+  deliveryId: number | undefined,
+) {
+  return {
     actor: triggerActor(admission.trigger.id),
     project: admission.project,
     action:
@@ -200,7 +167,7 @@ async function recordDelivery(
           ? "accepted redelivered delivery"
           : "accepted delivery"
         : "received duplicate delivery",
-    target: { type: "Delivery", id: delivery.id },
+    target: { type: "Delivery", id: deliveryId ?? null },
     ipAddress: admission.sourceIp,
     details: {
       run_id: outcome.runId,
@@ -210,12 +177,5 @@ async function recordDelivery(
         : {}),
     },
     at: admission.receivedAt,
-  });
-  return delivery.id;
-}
-
-function firstRow<Row>(result: QueryResult<Row>): Row {
-  const [row] = result.rows;
-  if (!row) throw new Error("an insert returned no row");
-  return row;
+  };
 }

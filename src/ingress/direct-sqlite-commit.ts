@@ -12,8 +12,7 @@ import {
   withStatementCache,
 } from "../store/dialect.ts";
 import type { Database } from "../store/schema.ts";
-import type { AdmissionResult } from "./admit-delivery.ts";
-import { admitDelivery } from "./admit-delivery.ts";
+import { admitDeliveries } from "./admit-delivery.ts";
 import type { CommitAdmissions } from "./commit-admissions.ts";
 
 /**
@@ -60,10 +59,7 @@ export function openDirectSqliteCommit(file: string): {
   const commit: CommitAdmissions = async (admissions, at) => {
     begin.run();
     try {
-      const results: AdmissionResult[] = [];
-      for (const admission of admissions) {
-        results.push(await admitDelivery(direct, admission, at));
-      }
+      const results = await admitDeliveries(direct, admissions, at);
       commitStatement.run();
       return results;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Db } from "../store/database.ts";
-import { type AdmissionResult, admitDelivery } from "./admit-delivery.ts";
+import { admitDeliveries } from "./admit-delivery.ts";
 import type { CommitAdmissions } from "./commit-admissions.ts";
 
 /**
@@ -9,11 +9,5 @@ import type { CommitAdmissions } from "./commit-admissions.ts";
  */
 export function transactionCommit(db: Db): CommitAdmissions {
   return (admissions, at) =>
-    db.transaction().execute(async (trx) => {
-      const results: AdmissionResult[] = [];
-      for (const admission of admissions) {
-        results.push(await admitDelivery(trx, admission, at));
-      }
-      return results;
-    });
+    db.transaction().execute((trx) => admitDeliveries(trx, admissions, at));
 }

@@ -85,7 +85,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-const STATEMENT_CACHE_SIZE = 500;
+// Batch admissions write one statement text per batch size and table,
+// so the cache holds a few thousand texts.
+const STATEMENT_CACHE_SIZE = 4000;
 
 /**
  * Kysely's SQLite driver prepares every statement anew, which cost a

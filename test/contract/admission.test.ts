@@ -132,6 +132,43 @@ describe.each(DATABASES)("%s", (database) => {
       expect(await count("jobs")).toBe(1);
     });
 
+    it("decides a batch's deliveries as if they were committed one by one", async () => {
+      const results = await commit(
+        [
+          admission("PROJ-1", "d-1"),
+          admission("PROJ-1", "d-1"),
+          admission("PROJ-1", "d-2"),
+          admission("PROJ-2", "d-3"),
+        ],
+        T0,
+      );
+
+      expect(results.map((result) => result.kind)).toEqual([
+        "accepted",
+        "duplicate",
+        "joined",
+        "accepted",
+      ]);
+      const [first, second, third, fourth] = results;
+      expect(second?.runId).toBe(first?.runId);
+      expect(third?.runId).toBe(first?.runId);
+      expect(fourth?.runId).not.toBe(first?.runId);
+      expect(new Set(results.map((result) => result.deliveryId)).size).toBe(4);
+      const deliveries = await fixture.store.db
+        .selectFrom("deliveries")
+        .select(["id", "delivery_key", "outcome", "run_id"])
+        .orderBy("id")
+        .execute();
+      expect(deliveries.map((d) => [d.id, d.delivery_key, d.run_id])).toEqual(
+        results.map((result, index) => [
+          result.deliveryId,
+          ["d-1", "d-1", "d-2", "d-3"][index],
+          result.runId,
+        ]),
+      );
+      expect(await count("jobs")).toBe(2);
+    });
+
     it("keeps one active run per ticket when commits for it race", async () => {
       // On SQLite the batcher commits one batch at a time; on PostgreSQL
       // several commit at once, as do other processes.
