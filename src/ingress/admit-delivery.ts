@@ -28,7 +28,14 @@ export interface Admission {
   verifiedAt: Date;
   /** Set when an admin replays a stored delivery. */
   redeliveryOf?: number;
+  /** A new instruction for the run that takes the ticket on: a mention
+   * comment, say. Untrusted ticket text. */
+  followUp?: { instruction: string; author: string | null };
 }
+
+/** How much of an instruction a timeline event shows; the whole of it
+ * is in run_follow_ups. */
+const TIMELINE_INSTRUCTION_CHARS = 280;
 
 export type AdmissionResult =
   | { kind: "accepted"; runId: number; deliveryId: number }
@@ -80,10 +87,24 @@ export async function admitDelivery(
 
   const activeId = found?.active ?? null;
   if (activeId !== null) {
+    const { followUp } = admission;
+    if (followUp) await recordFollowUp(trx, activeId, admission, now);
     await recordTimelineEvent(trx, activeId, {
       kind: "follow_up",
       at: now,
-      details: { title: ticket.title, trigger_id: trigger.id },
+      details: {
+        title: ticket.title,
+        trigger_id: trigger.id,
+        ...(followUp
+          ? {
+              instruction: followUp.instruction.slice(
+                0,
+                TIMELINE_INSTRUCTION_CHARS,
+              ),
+              author: followUp.author,
+            }
+          : {}),
+      },
     });
     const deliveryId = await recordDelivery(trx, admission, {
       outcome: "duplicate",
@@ -111,6 +132,10 @@ export async function admitDelivery(
         ${now.toISOString()})
       returning id`.execute(trx),
   );
+
+  if (admission.followUp) {
+    await recordFollowUp(trx, run.id, admission, now);
+  }
 
   // The received, verified and queued steps are the run row's own times
   // (run-view.ts shows them): one row per delivery fewer to write.
@@ -174,6 +199,23 @@ async function recordDelivery(
     at: admission.receivedAt,
   });
   return delivery.id;
+}
+
+/** Keeps the instruction for the workflow, which gives it to the
+ * executor and marks it consumed. */
+async function recordFollowUp(
+  trx: QueryExecutorProvider,
+  runId: number,
+  admission: Admission,
+  now: Date,
+): Promise<void> {
+  const followUp = admission.followUp;
+  if (!followUp) return;
+  await sql`
+    insert into run_follow_ups (run_id, instruction, author, delivery_key,
+      created_at, consumed_at)
+    values (${runId}, ${followUp.instruction}, ${followUp.author},
+      ${admission.deliveryKey}, ${now.toISOString()}, ${null})`.execute(trx);
 }
 
 function firstRow<Row>(result: QueryResult<Row>): Row {

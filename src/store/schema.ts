@@ -16,6 +16,7 @@ export interface Database {
   jobs: JobTable;
   audit_events: AuditEventTable;
   merge_requests: MergeRequestTable;
+  run_follow_ups: RunFollowUpTable;
 }
 
 export interface ProjectTable {
@@ -49,6 +50,9 @@ export interface TriggerTable {
   previous_expires_at: Time | null;
   credentials: string | null;
   sync: Json;
+  bot_identity: string | null;
+  start_status: string | null;
+  acceptance_criteria_field: string | null;
   created_at: Time;
   updated_at: Time;
 }
@@ -90,6 +94,8 @@ export interface RunTable {
   created_at: Time;
   started_at: Time | null;
   finished_at: Time | null;
+  /** The executor's change summary, once the run has executed. */
+  summary: string | null;
 }
 
 export interface RunEventTable {
@@ -149,6 +155,16 @@ export interface MergeRequestTable {
   created_at: Time;
   updated_at: Time;
   merged_at: Time | null;
+}
+
+export interface RunFollowUpTable {
+  id: Generated<number>;
+  run_id: number;
+  instruction: string;
+  author: string | null;
+  delivery_key: string | null;
+  created_at: Time;
+  consumed_at: Time | null;
 }
 
 export type ReadOnlyId = ColumnType<number, never, never>;
