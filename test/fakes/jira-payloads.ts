@@ -15,7 +15,7 @@ export interface IssueOptions {
   fields?: Record<string, unknown>;
 }
 
-export const reporter = {
+export const reporter: JiraTestUser = {
   self: `${SITE}/rest/api/2/user?accountId=5b10a2844c20165700ede21g`,
   accountId: "5b10a2844c20165700ede21g",
   displayName: "Mia Krystof",
@@ -24,7 +24,16 @@ export const reporter = {
   accountType: "atlassian",
 };
 
-export const botUser = {
+export type JiraTestUser = {
+  self: string;
+  accountId: string;
+  displayName: string;
+  active: boolean;
+  accountType: string;
+  timeZone?: string;
+};
+
+export const botUser: JiraTestUser = {
   self: `${SITE}/rest/api/2/user?accountId=712020:flowgate-bot`,
   accountId: "712020:flowgate-bot",
   displayName: "Flowgate",

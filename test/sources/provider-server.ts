@@ -117,7 +117,7 @@ export async function githubHeaders(
   secret: string,
   body: string,
   event: string,
-  delivery = crypto.randomUUID(),
+  delivery: string = crypto.randomUUID(),
 ): Promise<Record<string, string>> {
   return {
     "content-type": "application/json",
@@ -146,7 +146,7 @@ export async function jiraHeaders(
 export function linearHeaders(
   secret: string,
   body: string,
-  delivery = crypto.randomUUID(),
+  delivery: string = crypto.randomUUID(),
 ): Record<string, string> {
   return {
     "content-type": "application/json",
@@ -180,7 +180,7 @@ export function slackHeaders(
 export function standardHeaders(
   secret: string,
   body: string,
-): Record<string, string> {
+): Record<string, string> & { "webhook-signature": string } {
   const id = `msg_${crypto.randomUUID()}`;
   const at = new Date();
   return {
@@ -189,4 +189,12 @@ export function standardHeaders(
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
     "webhook-signature": new Webhook(secret).sign(id, at, body),
   };
+}
+
+/** The hex HMAC-SHA256 of raw bytes, for bodies a string cannot carry;
+ * the suites show it equals what the providers' packages compute. */
+export function hmacHex(secret: string, ...parts: (string | Buffer)[]) {
+  const hmac = createHmac("sha256", secret);
+  for (const part of parts) hmac.update(part);
+  return hmac.digest("hex");
 }
