@@ -35,7 +35,9 @@ export function wikiToMarkdown(wiki: string, maxChars: number): WikiMarkdown {
         out.push(line);
         continue;
       }
-      out.push(line.slice(0, closing), "```");
+      const last = line.slice(0, closing);
+      if (last.trim() !== "") out.push(last);
+      out.push("```");
       fence = undefined;
       continue;
     }
@@ -52,7 +54,9 @@ export function wikiToMarkdown(wiki: string, maxChars: number): WikiMarkdown {
         if (rest) out.push(rest);
         fence = { end };
       } else {
-        out.push(rest.slice(0, closing), "```");
+        const code = rest.slice(0, closing);
+        if (code.trim() !== "") out.push(code);
+        out.push("```");
       }
       continue;
     }
