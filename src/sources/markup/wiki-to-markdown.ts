@@ -73,10 +73,7 @@ export function wikiToMarkdown(wiki: string, maxChars: number): WikiMarkdown {
       tableColumns = cells.length;
       out.push(
         row(cells, mentionIds),
-        row(
-          cells.map(() => "---"),
-          [],
-        ),
+        `| ${cells.map(() => "---").join(" | ")} |`,
       );
       continue;
     }
