@@ -123,6 +123,7 @@ export async function createApp(
     logger,
     publicUrl: config.publicUrl,
     now,
+    abortRun: (runId) => worker?.abortRun(runId),
   };
 
   if (worker) {

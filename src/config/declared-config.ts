@@ -6,12 +6,9 @@ import { ConfigError } from "./read-config.ts";
 const triggerDeclaration = createTriggerSchema.extend({
   // A trigger as code is found again by name on every start.
   name: z.string().trim().min(1).max(255),
-  // Optional fixed secrets, so senders can be configured ahead of time.
+  // Optional fixed token, so senders can be configured ahead of time;
+  // a fixed signing_secret is one of the trigger's settings.
   token: z.string().min(20, "must be at least 20 characters").optional(),
-  signing_secret: z
-    .string()
-    .regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, "must be whsec_ and base64")
-    .optional(),
 });
 
 const projectDeclaration = z

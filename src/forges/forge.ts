@@ -72,4 +72,12 @@ export interface Forge {
     project: ForgeProject,
     input: OpenMergeRequestInput,
   ): Promise<MergeRequest>;
+
+  /** Replaces a merge request's description: a follow-up run adds its
+   * instructions to the merge request it continues. */
+  updateMergeRequestDescription(
+    project: ForgeProject,
+    iid: number,
+    description: string,
+  ): Promise<MergeRequest>;
 }

@@ -131,6 +131,10 @@ export async function insertJobs(
     values ${sql.join(rows)}`.execute(trx);
 }
 
+/** How much of an instruction a timeline event shows; the whole of it
+ * is in run_follow_ups. */
+const TIMELINE_INSTRUCTION_CHARS = 280;
+
 /** A `follow_up` timeline event on each joined run. */
 export async function insertFollowUpEvents(
   trx: QueryExecutorProvider,
@@ -145,10 +149,43 @@ export async function insertFollowUpEvents(
         ${JSON.stringify({
           title: admission.ticket.title,
           trigger_id: admission.trigger.id,
+          ...(admission.followUp
+            ? {
+                instruction: admission.followUp.instruction.slice(
+                  0,
+                  TIMELINE_INSTRUCTION_CHARS,
+                ),
+                author: admission.followUp.author,
+              }
+            : {}),
         })})`,
   );
   await sql`
     insert into run_events (run_id, kind, at, duration_ms, details)
+    values ${sql.join(rows)}`.execute(trx);
+}
+
+/** Each follow-up instruction, for the run that will carry it out. */
+export async function insertFollowUps(
+  trx: QueryExecutorProvider,
+  followUps: ReadonlyArray<{ admission: Admission; runId: number }>,
+  now: Date,
+): Promise<void> {
+  if (followUps.length === 0) return;
+  const at = now.toISOString();
+  const rows = followUps.flatMap(({ admission, runId }) =>
+    admission.followUp
+      ? [
+          sql`(${runId}, ${admission.followUp.instruction},
+            ${admission.followUp.author}, ${admission.deliveryKey}, ${at},
+            ${null})`,
+        ]
+      : [],
+  );
+  if (rows.length === 0) return;
+  await sql`
+    insert into run_follow_ups (run_id, instruction, author, delivery_key,
+      created_at, consumed_at)
     values ${sql.join(rows)}`.execute(trx);
 }
 

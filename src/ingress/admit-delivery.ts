@@ -8,6 +8,7 @@ import {
   findKnownRuns,
   insertDeliveries,
   insertFollowUpEvents,
+  insertFollowUps,
   insertJobs,
   insertRuns,
 } from "./admission-statements.ts";
@@ -38,6 +39,9 @@ export interface Admission {
   verifiedAt: Date;
   /** Set when an admin replays a stored delivery. */
   redeliveryOf?: number;
+  /** A new instruction for the run that takes the ticket on: a mention
+   * comment, say. Untrusted ticket text. */
+  followUp?: { instruction: string; author: string | null };
 }
 
 export type AdmissionResult =
@@ -111,6 +115,18 @@ export async function admitDeliveries(
     trx,
     admissions.flatMap((admission, index) =>
       kinds[index] === "joined"
+        ? [{ admission, runId: runIds[index] as number }]
+        : [],
+    ),
+    now,
+  );
+
+  // The instruction is kept for the workflow, which gives it to the
+  // executor of the run that starts or is joined, and marks it consumed.
+  await insertFollowUps(
+    trx,
+    admissions.flatMap((admission, index) =>
+      admission.followUp && kinds[index] !== "duplicate"
         ? [{ admission, runId: runIds[index] as number }]
         : [],
     ),

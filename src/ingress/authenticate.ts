@@ -5,15 +5,25 @@ import type { Trigger } from "../triggers/trigger.ts";
 import type { IngressContext } from "./ingress-context.ts";
 import { Refusal, UNAUTHORIZED } from "./refusal.ts";
 
-/** The token a sender presents: X-Gitlab-Token, or a Bearer credential. */
+/**
+ * The token a sender presents: X-Gitlab-Token, a Bearer credential, or
+ * the password of Basic credentials (any user name), for senders such as
+ * ServiceNow's REST messages and Jira Data Center that only do Basic.
+ */
 export function presentedToken(
   headers: InboundDelivery["headers"],
 ): string | undefined {
   const token = headers["x-gitlab-token"];
   if (token) return token;
   const authorization = headers.authorization;
-  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
+  const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  if (bearer) return bearer[1];
+  const basic = authorization?.match(/^Basic\s+([A-Za-z0-9+/=]{1,4096})\s*$/i);
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const password = colon === -1 ? "" : decoded.slice(colon + 1);
+  return password === "" ? undefined : password;
 }
 
 /**

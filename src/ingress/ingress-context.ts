@@ -21,4 +21,6 @@ export interface IngressContext {
   logger: Logger;
   publicUrl: string;
   now: Clock;
+  /** Stops a canceled run's work in this process, if it runs here. */
+  abortRun(runId: number): void;
 }

@@ -3,13 +3,16 @@ import type { Project } from "../projects/project.ts";
 import { findRun } from "../runs/run-record.ts";
 import { runView } from "../runs/run-view.ts";
 import { genericSource } from "../sources/generic/index.ts";
+import { mediaTypeOf } from "../sources/media-type.ts";
 import { sourceNamed } from "../sources/registry.ts";
 import type { InboundDelivery, Source } from "../sources/source.ts";
 import type { Trigger } from "../triggers/trigger.ts";
 import type { AdmissionResult } from "./admit-delivery.ts";
 import { authenticate } from "./authenticate.ts";
+import { cancelTicketRun } from "./cancel-ticket-run.ts";
 import type { IngressContext } from "./ingress-context.ts";
 import { maskHeaders } from "./mask-headers.ts";
+import { parseJson } from "./parse-json.ts";
 import { Refusal } from "./refusal.ts";
 
 export interface DeliveryRequest extends InboundDelivery {
@@ -19,15 +22,27 @@ export interface DeliveryRequest extends InboundDelivery {
   sourceIp: string;
 }
 
+export type Outcome =
+  | "accepted"
+  | "duplicate"
+  | "ignored"
+  | "canceled"
+  | "refused";
+
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
   headers: Record<string, string>;
   /** The stored delivery, when the admission recorded one. */
   deliveryId?: number;
+  /** Set where the status alone does not say it (a source may answer
+   * 200 for an accepted delivery). */
+  outcome?: Outcome;
+  /** The run a canceling delivery ended. */
+  runId?: number;
+  /** Why a delivery started nothing, where the body does not say it. */
+  reason?: string;
 }
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * A delivery's whole way in, in the order STYLE.md fixes: route, auth,
@@ -139,19 +154,57 @@ export async function admitAuthentic(
   context: IngressContext,
   authentic: Authentic,
 ): Promise<Answer> {
+  const { source, request } = authentic;
+  checkMediaType(source, request);
+  const body = source.parse
+    ? source.parse(request)
+    : parseJson(request.rawBody);
+  const answer = await decide(context, authentic, body);
+  if (!source.present) return answer;
+  const shaped = source.present(
+    { status: answer.status, body: answer.body },
+    body,
+  );
+  return { ...answer, status: shaped.status, body: shaped.body };
+}
+
+/** What the delivery asks for, after the trigger's rules, and its answer. */
+async function decide(
+  context: IngressContext,
+  authentic: Authentic,
+  body: unknown,
+): Promise<Answer> {
   const { project, trigger, source, request } = authentic;
   const verifiedAt = context.now();
-  const body = parseJson(request.rawBody);
-  const normalized = source.normalize(body, trigger);
+  const normalized = source.normalize(body, trigger, request);
   if (normalized.kind === "ignored") {
     return {
       status: 200,
       body: { status: "ignored", reason: normalized.reason },
       headers: {},
+      outcome: "ignored",
     };
   }
+  if (normalized.kind === "reply") {
+    return {
+      status: 200,
+      body: normalized.body,
+      headers: {},
+      outcome: "ignored",
+      reason: normalized.reason,
+    };
+  }
+  if (normalized.kind === "cancel") {
+    return cancelTicketRun(context, {
+      project,
+      trigger,
+      externalReference: normalized.externalReference,
+      reason: normalized.reason,
+      sourceIp: request.sourceIp,
+    });
+  }
 
-  const { ticket } = normalized;
+  const { ticket, followUp } = normalized;
   const workflowType = ticket.workflowType ?? trigger.defaultWorkflowType;
   if (!trigger.workflowTypes.includes(workflowType)) {
     throw new Refusal(
@@ -161,7 +214,7 @@ export async function admitAuthentic(
     );
   }
 
-  const deliveryId = source.deliveryId(request);
+  const deliveryId = source.deliveryId(request, body);
   let result: AdmissionResult;
   try {
     result = await context.batcher.submit({
@@ -190,6 +243,14 @@ export async function admitAuthentic(
       body: request.rawBody.toString("utf8"),
       receivedAt: request.receivedAt,
       verifiedAt,
+      ...(followUp
+        ? {
+            followUp: {
+              instruction: followUp.instruction,
+              author: followUp.author ?? null,
+            },
+          }
+        : {}),
       ...(authentic.redeliveryOf
         ? { redeliveryOf: authentic.redeliveryOf }
         : {}),
@@ -212,6 +273,7 @@ export async function admitAuthentic(
       },
       headers: {},
       deliveryId: result.deliveryId,
+      outcome: "accepted",
     };
   }
   const run = await findRun(context.db, project.id, result.runId);
@@ -227,6 +289,7 @@ export async function admitAuthentic(
     body: { ...view, duplicate: true },
     headers: {},
     deliveryId: result.deliveryId,
+    outcome: "duplicate",
   };
 }
 
@@ -244,32 +307,20 @@ function sourceFor(trigger: Trigger, triggerId: number | undefined): Source {
   return source;
 }
 
-function parseJson(raw: Buffer): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    throw new Refusal(
-      400,
-      "400 Bad request - the body is not valid UTF-8",
-      "encoding",
-      {
-        errors: { base: ["is not valid UTF-8"] },
-      },
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Refusal(
-      400,
-      "400 Bad request - the body is not valid JSON",
-      "json",
-      {
-        errors: { base: ["is not valid JSON"] },
-      },
-    );
-  }
+/**
+ * JSON is always understood; a source may accept more (Slack's slash
+ * commands are form-encoded). Checked once the trigger, and so its
+ * source, is known.
+ */
+function checkMediaType(source: Source, request: InboundDelivery): void {
+  const type = mediaTypeOf(request.headers["content-type"]);
+  if (type === "application/json") return;
+  if (type && source.extraMediaTypes?.includes(type)) return;
+  throw new Refusal(
+    415,
+    "415 Unsupported Media Type - send the body as application/json in UTF-8",
+    "content type",
+  );
 }
 
 function notFound(): Answer {
@@ -329,14 +380,15 @@ function finish(
   trigger?: Trigger,
   refusal?: Refusal,
 ): Answer {
-  const outcome =
-    answer.status === 202
+  const outcome: Outcome =
+    answer.outcome ??
+    (answer.status === 202
       ? "accepted"
       : answer.body.duplicate
         ? "duplicate"
         : answer.body.status === "ignored"
           ? "ignored"
-          : "refused";
+          : "refused");
   context.metrics.deliveries.inc({ outcome, status: String(answer.status) });
   context.metrics.acknowledgementSeconds.observe(
     { outcome },
@@ -345,13 +397,14 @@ function finish(
 
   const reason =
     refusal?.check ??
+    answer.reason ??
     (typeof answer.body.reason === "string" ? answer.body.reason : undefined);
   context.logger.debug(
     {
       project_id: project?.id,
       trigger_id: trigger?.id,
       delivery_id: answer.deliveryId,
-      run_id: answer.body.id,
+      run_id: answer.runId ?? answer.body.id,
       status: answer.status,
       outcome,
       reason,
@@ -359,7 +412,10 @@ function finish(
     "delivery answered",
   );
 
-  if (project && (outcome === "refused" || outcome === "ignored")) {
+  if (
+    project &&
+    (outcome === "refused" || outcome === "ignored" || outcome === "canceled")
+  ) {
     const triggerId = trigger?.id ?? refusal?.extra.triggerId ?? null;
     context.refusals.record({
       project,
@@ -371,6 +427,7 @@ function finish(
       headers: maskHeaders(request.headers),
       body: storedBody(request.rawBody, triggerId),
       receivedAt: request.receivedAt,
+      runId: answer.runId ?? null,
     });
   }
   return answer;

@@ -9,13 +9,15 @@ import type { Db } from "../store/database.ts";
 export interface UnacceptedDelivery {
   project: { id: number; path: string };
   triggerId: number | null;
-  outcome: "refused" | "ignored";
+  outcome: "refused" | "ignored" | "canceled";
   statusCode: number;
   reason: string;
   sourceIp: string | null;
   headers: Record<string, string>;
   body: string | null;
   receivedAt: Date;
+  /** The run a canceling delivery ended. */
+  runId?: number | null;
 }
 
 const FLUSH_MS = 50;
@@ -75,7 +77,7 @@ export class RefusalLog {
             outcome: delivery.outcome,
             status_code: delivery.statusCode,
             reason: delivery.reason,
-            run_id: null,
+            run_id: delivery.runId ?? null,
             source_ip: delivery.sourceIp,
             headers: JSON.stringify(delivery.headers),
             body: delivery.body,

@@ -10,6 +10,8 @@ export async function cancelRun(
   project: Project,
   runId: number,
   context: ChangeContext,
+  /** Why, when the cancel comes from an event in the tracker. */
+  why: { reason?: string } = {},
 ): Promise<boolean> {
   return context.db.transaction().execute(async (trx) => {
     const canceled = await changeRunStatus(trx, runId, "canceled", {
@@ -27,7 +29,10 @@ export async function cancelRun(
     await recordTimelineEvent(trx, runId, {
       kind: "canceled",
       at: context.now,
-      details: { by: context.actor.name },
+      details: {
+        by: context.actor.name,
+        ...(why.reason ? { reason: why.reason } : {}),
+      },
     });
     await recordAuditEvent(trx, {
       actor: context.actor,

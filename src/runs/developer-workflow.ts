@@ -3,17 +3,24 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
 import type { Clock } from "../clock.ts";
-import type { Executor } from "../executors/executor.ts";
+import type { ExecutionResult, Executor } from "../executors/executor.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
+import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
 import { JobCanceledError } from "../queue/worker.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import { branchName } from "./branch-name.ts";
 import {
+  followUpsOf,
+  markFollowUpsConsumed,
+  previousSummary,
+} from "./follow-ups.ts";
+import {
   commitMessage,
   mergeRequestDescription,
   mergeRequestTitle,
+  withFollowUps,
 } from "./merge-request-text.ts";
 import { type RunRow, runUrl, ticketOf } from "./run-record.ts";
 import { recordTimelineEvent, type TimelineKind } from "./timeline.ts";
@@ -84,22 +91,12 @@ export async function runDeveloperWorkflow(
     const { workspace } = checkout;
 
     checkCanceled(signal);
-    const result = await step(
-      "executed",
-      () =>
-        executor.execute({
-          runId: run.id,
-          ticket,
-          workspace,
-          signal,
-          // TODO: filled from follow-up comments once sources report them
-          // (issue 4); until then every run starts from the ticket alone.
-          followUps: [],
-          previousSummary: undefined,
-        }),
-      (outcome) => ({ executor: executor.name, complete: outcome.complete }),
-    );
-
+    const result = await executeWithFollowUps(deps, run, step, {
+      executor,
+      ticket,
+      workspace,
+      signal,
+    });
     checkCanceled(signal);
     const sha = await step(
       "committed",
@@ -115,14 +112,27 @@ export async function runDeveloperWorkflow(
     );
 
     checkCanceled(signal);
+    const followUps = await followUpsOf(db, run.id);
     await step(
       "merge_request_opened",
-      async () =>
-        (await forge.findOpenMergeRequest(forgeProject, branch)) ??
-        forge.openMergeRequest(forgeProject, {
+      async () => {
+        const open = await forge.findOpenMergeRequest(forgeProject, branch);
+        if (open) {
+          // A run continuing the merge request adds its instructions.
+          const description = withFollowUps(open.description, followUps);
+          return description === open.description
+            ? open
+            : forge.updateMergeRequestDescription(
+                forgeProject,
+                open.iid,
+                description,
+              );
+        }
+        return forge.openMergeRequest(forgeProject, {
           title: mergeRequestTitle(ticket),
           description: mergeRequestDescription({
             ticket,
+            followUps,
             summary: result.summary,
             complete: result.complete,
             runId: run.id,
@@ -132,7 +142,8 @@ export async function runDeveloperWorkflow(
           targetBranch: project.defaultBranch,
           externalReference: ticket.externalReference,
           runId: run.id,
-        }),
+        });
+      },
       (opened) => ({ iid: opened.iid, web_url: opened.web_url, commit: sha }),
       async (trx, opened) => {
         await trx
@@ -145,6 +156,85 @@ export async function runDeveloperWorkflow(
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** How many times one run gives its executor follow-ups that arrived
+ * while it worked, before it commits what it has. */
+const MAX_EXECUTION_ROUNDS = 3;
+
+interface Execution {
+  executor: Executor;
+  ticket: Ticket;
+  workspace: GitWorkspace;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs the executor on the ticket and every follow-up of this run (all of
+ * them, so a retried run loses none), then, while new follow-ups arrived
+ * during the work and rounds are left, again on those, continuing from
+ * the summary so far. Each round is an `executed` step; the last
+ * summary is kept on the run for the next run on the same merge request.
+ */
+async function executeWithFollowUps(
+  deps: WorkflowDependencies,
+  run: RunRow,
+  step: ReturnType<typeof stepRecorder>,
+  execution: Execution,
+): Promise<ExecutionResult> {
+  const { executor, ticket, workspace, signal } = execution;
+  let followUps = await followUpsOf(deps.db, run.id);
+  let summary = await previousSummary(deps.db, run);
+  let result: ExecutionResult | undefined;
+
+  for (let round = 1; round <= MAX_EXECUTION_ROUNDS; round += 1) {
+    checkCanceled(signal);
+    const given = followUps;
+    const outcome: ExecutionResult = await step(
+      "executed",
+      () =>
+        executor.execute({
+          runId: run.id,
+          ticket,
+          workspace,
+          signal,
+          followUps: given.map(({ instruction, author }) => ({
+            instruction,
+            author,
+          })),
+          previousSummary: summary,
+        }),
+      (done) => ({
+        executor: executor.name,
+        complete: done.complete,
+        round,
+        follow_ups: given.length,
+      }),
+      async (trx, done) => {
+        await markFollowUpsConsumed(
+          trx,
+          given.map((followUp) => followUp.id),
+          deps.now(),
+        );
+        await trx
+          .updateTable("runs")
+          .set({ summary: done.summary })
+          .where("id", "=", run.id)
+          .execute();
+      },
+    );
+    result = outcome;
+    summary = outcome.summary;
+
+    followUps = await followUpsOf(deps.db, run.id, true);
+    if (followUps.length === 0) break;
+  }
+  if (!result) throw new Error("the executor ran no round");
+  // TODO: follow-ups that arrive after the last round, or between it and
+  // the run's end, stay unconsumed on this run; a later mention starts a
+  // new run that sees the merge request but not them. A run should hand
+  // them on to a new run when it finishes.
+  return result;
 }
 
 /** A follow-up run for a ticket whose merge request is still open keeps

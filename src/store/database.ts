@@ -9,6 +9,7 @@ import {
 } from "./dialect.ts";
 import { initial } from "./migrations/001-initial.ts";
 import { sharedState } from "./migrations/002-shared-state.ts";
+import { providerRulesAndFollowUps } from "./migrations/003-provider-rules-and-follow-ups.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -43,6 +44,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     "001-initial": initial(dialect),
     "002-shared-state": sharedState(dialect),
+    "003-provider-rules-and-follow-ups": providerRulesAndFollowUps(dialect),
   };
 }
 

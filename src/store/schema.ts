@@ -17,6 +17,7 @@ export interface Database {
   audit_events: AuditEventTable;
   merge_requests: MergeRequestTable;
   settings: SettingTable;
+  run_follow_ups: RunFollowUpTable;
 }
 
 /** Instance-wide values every process of a deployment shares. */
@@ -57,6 +58,9 @@ export interface TriggerTable {
   previous_expires_at: Time | null;
   credentials: string | null;
   sync: Json;
+  bot_identity: string | null;
+  start_status: string | null;
+  acceptance_criteria_field: string | null;
   created_at: Time;
   updated_at: Time;
 }
@@ -98,6 +102,8 @@ export interface RunTable {
   created_at: Time;
   started_at: Time | null;
   finished_at: Time | null;
+  /** The executor's change summary, once the run has executed. */
+  summary: string | null;
 }
 
 export interface RunEventTable {
@@ -157,6 +163,16 @@ export interface MergeRequestTable {
   created_at: Time;
   updated_at: Time;
   merged_at: Time | null;
+}
+
+export interface RunFollowUpTable {
+  id: Generated<number>;
+  run_id: number;
+  instruction: string;
+  author: string | null;
+  delivery_key: string | null;
+  created_at: Time;
+  consumed_at: Time | null;
 }
 
 export type ReadOnlyId = ColumnType<number, never, never>;

@@ -6,11 +6,14 @@ import {
   newTriggerToken,
 } from "../crypto/tokens.ts";
 import type { Project } from "../projects/project.ts";
+import { sourceNamed } from "../sources/registry.ts";
+import { checkSigningSecret } from "./check-signing-secret.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import {
   type CreateTriggerInput,
   TRIGGER_DEFAULTS,
 } from "./trigger-settings.ts";
+import { TriggerSettingsError } from "./trigger-settings-error.ts";
 
 export interface CreatedTrigger {
   trigger: Trigger;
@@ -20,15 +23,7 @@ export interface CreatedTrigger {
   signingSecret: string;
 }
 
-export class TriggerSettingsError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "TriggerSettingsError";
-  }
-}
+export { TriggerSettingsError };
 
 /** Fixed secrets for a trigger declared as code; generated when absent. */
 export interface DeclaredSecrets {
@@ -53,8 +48,11 @@ export async function createTrigger(
     );
   }
 
+  const source = sourceNamed(input.source);
   const token = declared.token ?? newTriggerToken();
-  const signingSecret = declared.signingSecret ?? newSigningSecret();
+  const signingSecret =
+    input.signing_secret ?? declared.signingSecret ?? newSigningSecret();
+  checkSigningSecret(input.source, signingSecret);
   const at = context.now.toISOString();
   const rateLimit = input.rate_limit ?? TRIGGER_DEFAULTS.rateLimit;
 
@@ -67,7 +65,7 @@ export async function createTrigger(
         name: input.name ?? `${input.source} trigger`,
         workflow_types: JSON.stringify(workflowTypes),
         default_workflow_type: defaultWorkflowType,
-        auth: input.auth ?? TRIGGER_DEFAULTS.auth,
+        auth: input.auth ?? source?.defaultAuth ?? TRIGGER_DEFAULTS.auth,
         rate_limit: rateLimit.limit,
         rate_window_s: rateLimit.window_s,
         branch_template:
@@ -88,6 +86,9 @@ export async function createTrigger(
           ? context.secretBox.seal(JSON.stringify(input.credentials))
           : null,
         sync: JSON.stringify(input.sync ?? {}),
+        bot_identity: input.bot_identity ?? null,
+        start_status: input.start_status ?? null,
+        acceptance_criteria_field: input.acceptance_criteria_field ?? null,
         created_at: at,
         updated_at: at,
       })

@@ -1,7 +1,15 @@
 import { z } from "zod";
 
 /** Sources this build understands; each has a folder under src/sources. */
-export const SOURCES = ["generic"] as const;
+export const SOURCES = [
+  "generic",
+  "jira",
+  "jira_dc",
+  "github",
+  "linear",
+  "servicenow",
+  "slack",
+] as const;
 export const EXECUTORS = ["agent"] as const;
 export const AUTH_MODES = ["signature", "token", "token+signature"] as const;
 
@@ -39,6 +47,25 @@ const sync = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB");
 
+/** A provider's name for a user: an account id, a login, a user id. */
+const identity = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s<>]+$/, "must be one user id, login or account id")
+  .nullable();
+
+/**
+ * The secret the sender signs with. Write-only, like credentials: Slack
+ * and Linear make their own signing secrets, which are pasted here.
+ */
+const signingSecret = z
+  .string()
+  .min(16, "must be at least 16 characters")
+  .max(512)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+
 const settings = {
   name: z.string().trim().min(1).max(255),
   workflow_types: z.array(workflowType).min(1).max(16),
@@ -52,6 +79,16 @@ const settings = {
   enabled: z.boolean(),
   credentials: credentials.nullable(),
   sync,
+  bot_identity: identity,
+  start_status: z.string().trim().min(1).max(255).nullable(),
+  acceptance_criteria_field: z
+    .string()
+    .regex(
+      /^customfield_\d{1,12}$/,
+      "must be a field id like customfield_10042",
+    )
+    .nullable(),
+  signing_secret: signingSecret,
 };
 
 const settingsSchema = z.object(settings).partial();

@@ -22,6 +22,13 @@ export interface Trigger {
   sealedSigningSecrets: string[];
   hasCredentials: boolean;
   sync: Record<string, unknown>;
+  /** The provider user Flowgate acts as: its events start nothing, and a
+   * mention of it counts as a mention of Flowgate. */
+  botIdentity: string | null;
+  /** A transition into this status starts a run. */
+  startStatus: string | null;
+  /** The Jira field that holds acceptance criteria. */
+  acceptanceCriteriaField: string | null;
   createdAt: string;
   updatedAt: string;
   previousExpiresAt: string | null;
@@ -51,6 +58,9 @@ export function toTrigger(row: Selectable<TriggerTable>, now: Date): Trigger {
         : [row.signing_secret],
     hasCredentials: row.credentials !== null,
     sync: JSON.parse(row.sync) as Record<string, unknown>,
+    botIdentity: row.bot_identity,
+    startStatus: row.start_status,
+    acceptanceCriteriaField: row.acceptance_criteria_field,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     previousExpiresAt: inGrace ? row.previous_expires_at : null,
@@ -78,6 +88,9 @@ export function triggerView(trigger: Trigger, webhookUrl: string) {
     enabled: trigger.enabled,
     credentials_set: trigger.hasCredentials,
     sync: trigger.sync,
+    bot_identity: trigger.botIdentity,
+    start_status: trigger.startStatus,
+    acceptance_criteria_field: trigger.acceptanceCriteriaField,
     webhook_url: webhookUrl,
     previous_secrets_expire_at: trigger.previousExpiresAt,
     created_at: trigger.createdAt,

@@ -3,9 +3,10 @@ import { recordAuditEvent } from "../audit/audit-event.ts";
 import type { SecretChangeContext } from "../audit/change-context.ts";
 import type { Project } from "../projects/project.ts";
 import type { TriggerTable } from "../store/schema.ts";
-import { TriggerSettingsError } from "./create-trigger.ts";
+import { checkSigningSecret } from "./check-signing-secret.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import type { UpdateTriggerInput } from "./trigger-settings.ts";
+import { TriggerSettingsError } from "./trigger-settings-error.ts";
 
 /** Applies a partial change; names of changed fields go to the audit log. */
 export async function updateTrigger(
@@ -46,6 +47,21 @@ export async function updateTrigger(
   if (input.mention !== undefined) changes.mention = input.mention;
   if (input.enabled !== undefined) changes.enabled = input.enabled ? 1 : 0;
   if (input.sync !== undefined) changes.sync = JSON.stringify(input.sync);
+  if (input.bot_identity !== undefined) {
+    changes.bot_identity = input.bot_identity;
+  }
+  if (input.start_status !== undefined) {
+    changes.start_status = input.start_status;
+  }
+  if (input.acceptance_criteria_field !== undefined) {
+    changes.acceptance_criteria_field = input.acceptance_criteria_field;
+  }
+  if (input.signing_secret !== undefined) {
+    // Replaces the current secret at once, without a grace period: the
+    // provider's own secret changed, so the old one signs nothing more.
+    checkSigningSecret(trigger.source, input.signing_secret);
+    changes.signing_secret = context.secretBox.seal(input.signing_secret);
+  }
   if (input.credentials !== undefined) {
     changes.credentials =
       input.credentials === null

@@ -23,6 +23,7 @@ import {
 } from "./merge-requests.ts";
 import { openMergeRequest } from "./open-merge-request.ts";
 import { readRepositoryFile } from "./repository-files.ts";
+import { updateMergeRequestDescription } from "./update-merge-request.ts";
 import { assertRefName } from "./validate-input.ts";
 
 export type LocalForgeOptions = LocalForgeContext;
@@ -85,6 +86,19 @@ export class LocalForge implements Forge {
     input: OpenMergeRequestInput,
   ): Promise<MergeRequest> {
     return openMergeRequest(this.context, project, input);
+  }
+
+  updateMergeRequestDescription(
+    project: ForgeProject,
+    iid: number,
+    description: string,
+  ): Promise<MergeRequest> {
+    return updateMergeRequestDescription(
+      this.context,
+      project,
+      iid,
+      description,
+    );
   }
 
   listMergeRequests(

@@ -16,7 +16,9 @@ import { changeContext, numericParam, projectParam } from "./admin-context.ts";
 const BASE = "/api/v4/projects/:id/workflows/deliveries";
 
 const deliveryFilters = z.object({
-  outcome: z.enum(["accepted", "duplicate", "ignored", "refused"]).optional(),
+  outcome: z
+    .enum(["accepted", "duplicate", "ignored", "canceled", "refused"])
+    .optional(),
   trigger_id: z.coerce.number().int().min(1).optional(),
 });
 

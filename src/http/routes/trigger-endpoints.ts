@@ -11,6 +11,7 @@ import {
   refuseAtEdge,
 } from "../../ingress/receive-delivery.ts";
 import { Refusal } from "../../ingress/refusal.ts";
+import { mediaTypeOf } from "../../sources/media-type.ts";
 
 const GENERIC = "/api/v4/projects/:id/workflows/trigger";
 const PER_TRIGGER =
@@ -31,8 +32,11 @@ interface Params {
 export function triggerEndpoints(app: App) {
   return async (server: FastifyInstance) => {
     server.removeAllContentTypeParsers();
+    // Form bodies are kept raw too: a source may accept them (Slack's
+    // slash commands); the generic endpoint and JSON sources refuse them
+    // with 415 once the trigger is known.
     server.addContentTypeParser(
-      "application/json",
+      ["application/json", "application/x-www-form-urlencoded"],
       { parseAs: "buffer" },
       (_request, body, done) => done(null, body),
     );
@@ -76,6 +80,9 @@ export function triggerEndpoints(app: App) {
         throw Object.assign(new Error("charset"), { statusCode: 415 });
       }
       const triggerId = request.params.trigger_id;
+      if (triggerId === undefined && !isJson(request.headers["content-type"])) {
+        throw Object.assign(new Error("media type"), { statusCode: 415 });
+      }
       if (triggerId !== undefined && !/^\d{1,12}$/.test(triggerId)) {
         return reply.code(404).send({ message: "404 Not Found" });
       }
@@ -104,6 +111,10 @@ export function triggerEndpoints(app: App) {
       });
     }
   };
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return mediaTypeOf(contentType) === "application/json";
 }
 
 function send(reply: FastifyReply, answer: Answer) {

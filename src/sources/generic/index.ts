@@ -14,6 +14,7 @@ import { genericPayload } from "./payload.ts";
 /** Any system that can POST the generic JSON body of DESIGN.md §4.1. */
 export const genericSource: Source = {
   name: "generic",
+  secretFormat: "standard-webhooks",
   hasSignature: hasStandardWebhookHeaders,
   verifySignature: verifyStandardWebhook,
   deliveryId: (delivery) => delivery.headers["webhook-id"],

@@ -1,0 +1,72 @@
+import type { Trigger } from "../../triggers/trigger.ts";
+import type { NormalizeResult, Source, SourceAnswer } from "../source.ts";
+import { parseSlack } from "./parse.ts";
+import { readSlackDelivery } from "./read-delivery.ts";
+import { verifySlack } from "./verify.ts";
+
+/**
+ * A Slack app: the `/flowgate` slash command, app mentions and channel
+ * messages that mention the bot (Events API), url_verification.
+ */
+export const slackSource: Source = {
+  name: "slack",
+  secretFormat: "text",
+  extraMediaTypes: ["application/x-www-form-urlencoded"],
+  hasSignature: (delivery) =>
+    delivery.headers["x-slack-signature"] !== undefined,
+  verifySignature: verifySlack,
+  parse: parseSlack,
+
+  // Events API retries (X-Slack-Retry-Num) repeat the event_id; a slash
+  // command is never retried, and its trigger_id is unique.
+  deliveryId(_delivery, body) {
+    if (typeof body !== "object" || body === null) return undefined;
+    const { event_id: eventId, trigger_id: triggerId } = body as Record<
+      string,
+      unknown
+    >;
+    const id = typeof eventId === "string" ? eventId : triggerId;
+    return typeof id === "string" && id.length <= 128 ? id : undefined;
+  },
+
+  normalize(body: unknown, trigger: Trigger): NormalizeResult {
+    return readSlackDelivery(body, trigger);
+  },
+
+  present: presentToSlack,
+};
+
+/**
+ * Slack wants 200 within 3 s, and shows a slash command's answer to the
+ * person who typed it: an ephemeral message saying what happened.
+ */
+function presentToSlack(answer: SourceAnswer, body: unknown): SourceAnswer {
+  const isCommand =
+    typeof body === "object" && body !== null && "command" in body;
+  if (!isCommand) return { status: 200, body: answer.body };
+  return {
+    status: 200,
+    body: {
+      response_type: "ephemeral",
+      text: acknowledgement(answer.body),
+      ...answer.body,
+    },
+  };
+}
+
+function acknowledgement(body: Record<string, unknown>): string {
+  const reference = body.external_reference;
+  const link = typeof body.web_url === "string" ? ` ${body.web_url}` : "";
+  if (body.status === "ignored")
+    return `Nothing to do: ${String(body.reason)}.`;
+  if (body.canceled === true) {
+    return `Stopped Flowgate run ${String(body.id)} for ${String(reference)}.`;
+  }
+  if (body.duplicate === true) {
+    return (
+      `${String(reference)} already has Flowgate run ${String(body.id)} ` +
+      `(${String(body.status)}); your instructions were added to it.${link}`
+    );
+  }
+  return `On it: Flowgate run ${String(body.id)} is queued for ${String(reference)}.${link}`;
+}
