@@ -7,6 +7,7 @@ import type { CheckoutResult, ForgeProject } from "../forge.ts";
 import { ForgeNotFoundError } from "../forge-not-found-error.ts";
 import { GitWorkspace } from "../git-workspace.ts";
 import type { LocalForgeContext } from "./local-forge-context.ts";
+import { removeBrokenWorktrees } from "./remove-broken-worktrees.ts";
 import { existingRepositoryDir } from "./repository-dir.ts";
 import { assertRefName } from "./validate-input.ts";
 
@@ -38,6 +39,7 @@ export async function checkoutBranch(
     project.path,
   );
   await fs.mkdir(path.dirname(dir), { recursive: true });
+  await removeBrokenWorktrees(bare);
 
   // The common case first, in one git process: a new branch.
   // --force twice: once for a branch still registered to a dead run's
