@@ -74,7 +74,10 @@ export async function createApp(
   const worker =
     config.role === "api"
       ? undefined
-      : createWorker(config, store, forge, metrics, logger, now);
+      : createWorker(config, store, forge, metrics, logger, now, {
+          secretBox,
+          instanceSecrets: instanceSecrets(config, secrets),
+        });
 
   const admissions = await AdmissionThread.start(config, logger);
   const ingress: IngressContext = {
@@ -131,10 +134,16 @@ function createWorker(
   metrics: Metrics,
   logger: Logger,
   now: Clock,
+  secrets: { secretBox: SecretBox; instanceSecrets: string[] },
 ): Worker {
-  const executors = new Map<string, Executor>([
-    ["agent", new AgentExecutor(config.model.kind)],
-  ]);
+  const agent = new AgentExecutor({
+    db: store.db,
+    model: config.model,
+    budgets: config.agentBudgets,
+    outboundAllowPrivate: config.outboundAllowPrivate,
+    now,
+  });
+  const executors = new Map<string, Executor>([["agent", agent]]);
   const handler = new RunJobHandler({
     db: store.db,
     forge,
@@ -144,6 +153,12 @@ function createWorker(
     logger,
     now,
     metrics,
+    workflowSources: {
+      forge,
+      secretBox: secrets.secretBox,
+      instance: { model: config.model, budgets: config.agentBudgets },
+      instanceSecrets: secrets.instanceSecrets,
+    },
   });
   return new Worker({
     db: store.db,
@@ -153,4 +168,13 @@ function createWorker(
     concurrency: config.workerConcurrency,
     projectConcurrency: config.projectConcurrency,
   });
+}
+
+/** The instance's secrets, which no transcript may hold. */
+function instanceSecrets(config: Config, secrets: InstanceSecrets): string[] {
+  return [
+    secrets.adminToken,
+    secrets.secretKey.toString("base64"),
+    ...(config.model.apiKey ? [config.model.apiKey] : []),
+  ];
 }

@@ -23,6 +23,7 @@ export interface MergeRequest {
   created_at: string;
   updated_at: string;
   merged_at: string | null;
+  labels: string[];
 }
 
 export interface OpenMergeRequestInput {
@@ -32,6 +33,8 @@ export interface OpenMergeRequestInput {
   targetBranch: string;
   externalReference: string;
   runId: number;
+  /** Labels from the workflow definition; none by default. */
+  labels?: string[] | undefined;
 }
 
 export interface CheckoutResult {
@@ -72,4 +75,12 @@ export interface Forge {
     project: ForgeProject,
     input: OpenMergeRequestInput,
   ): Promise<MergeRequest>;
+
+  /** A file's bytes at `ref`, or undefined when either does not exist. */
+  readRepositoryFile(
+    project: ForgeProject,
+    ref: string,
+    filePath: string,
+    signal?: AbortSignal,
+  ): Promise<Buffer | undefined>;
 }

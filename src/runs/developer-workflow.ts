@@ -6,10 +6,12 @@ import type { Clock } from "../clock.ts";
 import type { Executor } from "../executors/executor.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
 import type { Project } from "../projects/project.ts";
-import { JobCanceledError } from "../queue/worker.ts";
+import { FatalJobError, JobCanceledError } from "../queue/worker.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
+import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 import { branchName } from "./branch-name.ts";
+import { templatedDescription } from "./merge-request-template.ts";
 import {
   commitMessage,
   mergeRequestDescription,
@@ -32,6 +34,8 @@ export interface WorkflowInput {
   run: RunRow;
   project: Project;
   branchTemplate: string;
+  /** The workflow type's settings; absent, the instance's defaults. */
+  workflow?: WorkflowSettings | undefined;
   signal: AbortSignal;
 }
 
@@ -51,8 +55,10 @@ export async function runDeveloperWorkflow(
   const link = runUrl(deps.publicUrl, run);
   const step = stepRecorder(deps, run, project);
 
-  const executor = deps.executors.get(run.executor);
-  if (!executor) throw new Error(`no executor named "${run.executor}"`);
+  const { workflow } = input;
+  const executorName = workflow?.executor ?? run.executor;
+  const executor = deps.executors.get(executorName);
+  if (!executor) throw new Error(`no executor named "${executorName}"`);
 
   const branch =
     (await branchOfOpenMergeRequest(db, run)) ??
@@ -96,8 +102,17 @@ export async function runDeveloperWorkflow(
           // (issue 4); until then every run starts from the ticket alone.
           followUps: [],
           previousSummary: undefined,
+          workflow,
         }),
-      (outcome) => ({ executor: executor.name, complete: outcome.complete }),
+      (outcome) => ({
+        executor: executor.name,
+        complete: outcome.complete,
+        ...(workflow
+          ? { workflow: workflow.type, defined_by: workflow.definedBy }
+          : {}),
+        ...outcome.details,
+        ...(outcome.stopped ? { stopped: outcome.stopped } : {}),
+      }),
     );
 
     checkCanceled(signal);
@@ -121,13 +136,18 @@ export async function runDeveloperWorkflow(
         (await forge.findOpenMergeRequest(forgeProject, branch)) ??
         forge.openMergeRequest(forgeProject, {
           title: mergeRequestTitle(ticket),
-          description: mergeRequestDescription({
-            ticket,
-            summary: result.summary,
-            complete: result.complete,
-            runId: run.id,
-            runUrl: link,
-          }),
+          description: templatedDescription(
+            workflow?.mergeRequestTemplate,
+            {
+              ticket,
+              summary: result.summary,
+              complete: result.complete,
+              runId: run.id,
+              runUrl: link,
+            },
+            mergeRequestDescription,
+          ),
+          labels: workflow?.labels,
           sourceBranch: branch,
           targetBranch: project.defaultBranch,
           externalReference: ticket.externalReference,
@@ -142,6 +162,11 @@ export async function runDeveloperWorkflow(
           .execute();
       },
     );
+
+    // The partial work is on the branch and its merge request says it is
+    // incomplete; the run itself fails with the reason. Retrying would
+    // spend the same budget again, so only an admin's retry does.
+    if (result.stopped) throw new FatalJobError(result.stopped);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import path from "node:path";
 import { Kysely, type Migration, Migrator } from "kysely";
 import { type DialectName, openSqlite } from "./dialect.ts";
 import { initial } from "./migrations/001-initial.ts";
+import { agent } from "./migrations/004-agent.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -21,6 +22,7 @@ export interface StoreOptions {
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     "001-initial": initial(dialect),
+    "004-agent": agent(dialect),
   };
 }
 

@@ -16,6 +16,7 @@ export interface Database {
   jobs: JobTable;
   audit_events: AuditEventTable;
   merge_requests: MergeRequestTable;
+  run_transcript_entries: RunTranscriptEntryTable;
 }
 
 export interface ProjectTable {
@@ -51,6 +52,14 @@ export interface TriggerTable {
   sync: Json;
   created_at: Time;
   updated_at: Time;
+  /** The agent's model settings, without the key; null: the instance's. */
+  model: ColumnType<Json | null, Json | null | undefined>;
+  /** The model's API key, sealed. */
+  model_api_key: ColumnType<string | null, string | null | undefined>;
+  allowed_commands: ColumnType<Json, Json | undefined>;
+  budgets: ColumnType<Json, Json | undefined>;
+  /** Workflow definitions by type. */
+  workflows: ColumnType<Json, Json | undefined>;
 }
 
 export interface DeliveryTable {
@@ -149,6 +158,17 @@ export interface MergeRequestTable {
   created_at: Time;
   updated_at: Time;
   merged_at: Time | null;
+  labels: ColumnType<Json, Json | undefined>;
+}
+
+export interface RunTranscriptEntryTable {
+  id: Generated<number>;
+  run_id: number;
+  attempt: number;
+  kind: string;
+  at: Time;
+  duration_ms: number | null;
+  details: Json;
 }
 
 export type ReadOnlyId = ColumnType<number, never, never>;

@@ -6,6 +6,7 @@ import {
   newTriggerToken,
 } from "../crypto/tokens.ts";
 import type { Project } from "../projects/project.ts";
+import { agentColumns } from "./agent-columns.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import {
   type CreateTriggerInput,
@@ -88,6 +89,7 @@ export async function createTrigger(
           ? context.secretBox.seal(JSON.stringify(input.credentials))
           : null,
         sync: JSON.stringify(input.sync ?? {}),
+        ...agentColumns(input, context.secretBox),
         created_at: at,
         updated_at: at,
       })
