@@ -1,4 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "vitest";
+import { runGit } from "../../src/git/run-git.ts";
 import {
   type CreatedTrigger,
   deliver,
@@ -84,4 +88,35 @@ export async function transcriptOf(
 
 export function stepOf(run: Record<string, any>, name: string) {
   return run.events.find((event: { name: string }) => event.name === name);
+}
+
+let imported = 0;
+
+/**
+ * A project imported from a fresh git repository holding `files`, and
+ * symbolic links named by `links` (link path → target).
+ */
+export async function createProjectFrom(
+  server: TestServer,
+  files: Record<string, string>,
+  links: Record<string, string> = {},
+): Promise<{ id: number; path: string; source: string }> {
+  imported += 1;
+  const source = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-source-"));
+  await runGit(["init", "--quiet", "--initial-branch=main"], { cwd: source });
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(source, file)), { recursive: true });
+    fs.writeFileSync(path.join(source, file), content);
+  }
+  for (const [link, target] of Object.entries(links)) {
+    fs.symlinkSync(target, path.join(source, link));
+  }
+  await runGit(["add", "--all"], { cwd: source });
+  await runGit(["commit", "--quiet", "-m", "start"], { cwd: source });
+  const created = await server.admin("POST", "/api/v4/projects", {
+    path: `acme/imported-${imported}`,
+    import_path: source,
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { ...created.body, source };
 }
