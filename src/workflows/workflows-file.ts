@@ -41,7 +41,10 @@ export function parseWorkflowsFile(text: string): WorkflowsFile {
   const document = parseDocument(text, { lineCounter: lines });
   const syntax = document.errors[0];
   if (syntax) {
-    const problem = syntax.message.split("\n")[0] ?? "invalid YAML";
+    // The parser's first line repeats the position; the line says it.
+    const problem = (syntax.message.split("\n")[0] ?? "invalid YAML")
+      .replace(/ at line \d+, column \d+:?$/, "")
+      .trim();
     throw new WorkflowsFileError(syntax.linePos?.[0].line, problem);
   }
 
