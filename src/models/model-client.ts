@@ -46,7 +46,8 @@ export interface RetryNotice {
 
 export interface ModelClientOptions {
   baseDelayMs?: number | undefined;
-  onRetry?: (notice: RetryNotice) => void;
+  /** Awaited before the wait, so the notice is stored in order. */
+  onRetry?: (notice: RetryNotice) => Promise<void>;
 }
 
 /**
@@ -86,7 +87,7 @@ export class ModelClient {
             { cause: error },
           );
         }
-        this.#options.onRetry?.({ attempt, error, delayMs });
+        await this.#options.onRetry?.({ attempt, error, delayMs });
         await sleep(delayMs, call.signal);
       }
     }

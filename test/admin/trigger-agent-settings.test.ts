@@ -27,7 +27,7 @@ async function storedKey(id: number) {
 }
 
 it("keeps the model key sealed, keeps it when the model is renamed, and drops it on request", async () => {
-  const trigger = await server.createTrigger(Number(base.split("/")[4]), {
+  const trigger = await server.createTrigger(projectId, {
     model: { kind: "openai-compatible", name: "gpt-a", api_key: KEY },
     allowed_commands: ["npm test"],
     budgets: { max_steps: 12 },

@@ -78,13 +78,11 @@ export class AgentExecutor implements Executor {
       client = new ModelClient(model, {
         baseDelayMs: this.#options.retryBaseDelayMs,
         onRetry: (notice) =>
-          void transcript
-            .record("model_retry", {
-              attempt: notice.attempt,
-              error: notice.error.message,
-              delay_ms: notice.delayMs,
-            })
-            .catch(() => {}),
+          transcript.record("model_retry", {
+            attempt: notice.attempt,
+            error: notice.error.message,
+            delay_ms: notice.delayMs,
+          }),
       });
     } catch (error) {
       // No retry mends a setting: the run fails at once, saying which.
