@@ -100,7 +100,7 @@ export async function createProjectFrom(
   server: TestServer,
   files: Record<string, string>,
   links: Record<string, string> = {},
-): Promise<{ id: number; path: string; source: string }> {
+): Promise<{ id: number; path: string }> {
   imported += 1;
   const source = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-source-"));
   await runGit(["init", "--quiet", "--initial-branch=main"], { cwd: source });
@@ -117,6 +117,8 @@ export async function createProjectFrom(
     path: `acme/imported-${imported}`,
     import_path: source,
   });
+  // The import copied the repository: its source is no longer needed.
+  fs.rmSync(source, { recursive: true, force: true });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { ...created.body, source };
+  return created.body;
 }
