@@ -94,7 +94,10 @@ export async function createApp(
   const worker =
     config.role === "api"
       ? undefined
-      : createWorker(config, store, forge, metrics, logger, now);
+      : createWorker(config, store, forge, metrics, logger, now, {
+          secretBox,
+          instanceSecrets: instanceSecrets(config, secrets),
+        });
 
   // SQLite commits on a thread of its own (admission-thread.ts); a
   // PostgreSQL pool commits several batches at once from this thread.
@@ -171,10 +174,16 @@ function createWorker(
   metrics: Metrics,
   logger: Logger,
   now: Clock,
+  secrets: { secretBox: SecretBox; instanceSecrets: string[] },
 ): Worker {
-  const executors = new Map<string, Executor>([
-    ["agent", new AgentExecutor(config.model.kind)],
-  ]);
+  const agent = new AgentExecutor({
+    db: store.db,
+    model: config.model,
+    budgets: config.agentBudgets,
+    outboundAllowPrivate: config.outboundAllowPrivate,
+    now,
+  });
+  const executors = new Map<string, Executor>([["agent", agent]]);
   const handler = new RunJobHandler({
     db: store.db,
     forge,
@@ -184,6 +193,12 @@ function createWorker(
     logger,
     now,
     metrics,
+    workflowSources: {
+      forge,
+      secretBox: secrets.secretBox,
+      instance: { model: config.model, budgets: config.agentBudgets },
+      instanceSecrets: secrets.instanceSecrets,
+    },
   });
   return new Worker({
     db: store.db,
@@ -195,4 +210,13 @@ function createWorker(
     leaseMs: config.jobLeaseSeconds * SECOND_MS,
     dialect: store.dialect,
   });
+}
+
+/** The instance's secrets, which no transcript may hold. */
+function instanceSecrets(config: Config, secrets: InstanceSecrets): string[] {
+  return [
+    secrets.adminToken,
+    secrets.secretKey.toString("base64"),
+    ...(config.model.apiKey ? [config.model.apiKey] : []),
+  ];
 }

@@ -12,6 +12,8 @@ export interface Config {
   publicUrl: string;
   role: Role;
   model: ModelConfig;
+  /** The agent's limits per run, unless a trigger or workflow sets less. */
+  agentBudgets: AgentBudgets;
   outboundAllowPrivate: boolean;
   configFile: string | undefined;
   logLevel: string;
@@ -30,6 +32,18 @@ export interface ModelConfig {
   baseUrl: string | undefined;
   apiKey: string | undefined;
   name: string | undefined;
+  /** Ask for streamed answers (server-sent events) instead of whole ones. */
+  stream: boolean;
+  /** How long one model call may take, retries apart. */
+  timeoutMs: number;
+}
+
+export interface AgentBudgets {
+  maxSteps: number;
+  maxTokens: number;
+  maxDurationMs: number;
+  /** How long one run_command may take. */
+  commandTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +54,7 @@ export class ConfigError extends Error {
 }
 
 const MEBIBYTE = 1024 * 1024;
+const SECOND_MS = 1000;
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -88,6 +103,12 @@ const variables = {
   FLOWGATE_MODEL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   FLOWGATE_MODEL_API_KEY: z.string().min(1).optional(),
   FLOWGATE_MODEL_NAME: z.string().min(1).optional(),
+  FLOWGATE_MODEL_STREAM: flag.default(false),
+  FLOWGATE_MODEL_TIMEOUT_S: whole(1, 3600).default(300),
+  FLOWGATE_AGENT_MAX_STEPS: whole(1, 1000).default(40),
+  FLOWGATE_AGENT_MAX_TOKENS: whole(1000).default(1_000_000),
+  FLOWGATE_AGENT_MAX_DURATION_S: whole(10, 86_400).default(1800),
+  FLOWGATE_AGENT_COMMAND_TIMEOUT_S: whole(1, 3600).default(300),
   FLOWGATE_OUTBOUND_ALLOW_PRIVATE: flag.default(false),
   FLOWGATE_CONFIG: z.string().min(1).optional(),
   FLOWGATE_LOG_LEVEL: z
@@ -140,6 +161,14 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
       baseUrl: read("FLOWGATE_MODEL_BASE_URL"),
       apiKey: read("FLOWGATE_MODEL_API_KEY"),
       name: read("FLOWGATE_MODEL_NAME"),
+      stream: read("FLOWGATE_MODEL_STREAM"),
+      timeoutMs: read("FLOWGATE_MODEL_TIMEOUT_S") * SECOND_MS,
+    },
+    agentBudgets: {
+      maxSteps: read("FLOWGATE_AGENT_MAX_STEPS"),
+      maxTokens: read("FLOWGATE_AGENT_MAX_TOKENS"),
+      maxDurationMs: read("FLOWGATE_AGENT_MAX_DURATION_S") * SECOND_MS,
+      commandTimeoutMs: read("FLOWGATE_AGENT_COMMAND_TIMEOUT_S") * SECOND_MS,
     },
     outboundAllowPrivate: read("FLOWGATE_OUTBOUND_ALLOW_PRIVATE"),
     configFile: read("FLOWGATE_CONFIG"),

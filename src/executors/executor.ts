@@ -1,5 +1,6 @@
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Ticket } from "../tickets/ticket.ts";
+import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 
 /** A new instruction for a run's work, from a comment on the ticket. */
 export interface FollowUp {
@@ -17,6 +18,9 @@ export interface ExecutionInput {
   followUps: readonly FollowUp[];
   /** The change summary of the run this one continues, when there is one. */
   previousSummary: string | undefined;
+  /** The workflow type's merged settings (model, commands, budgets);
+   * absent, an executor uses the instance's defaults. */
+  workflow?: WorkflowSettings | undefined;
 }
 
 export interface ExecutionResult {
@@ -24,6 +28,12 @@ export interface ExecutionResult {
   summary: string;
   /** False when the executor did only part of the work (a plan, say). */
   complete: boolean;
+  /** Why the executor stopped short (a budget ran out, say): the work so
+   * far is committed and the merge request opened, then the run fails
+   * with this reason. */
+  stopped?: string | undefined;
+  /** Facts for the timeline's `executed` step (steps, tokens). */
+  details?: Record<string, unknown> | undefined;
 }
 
 /** Changes the code in a workspace for one ticket; commits are not its job. */

@@ -23,6 +23,7 @@ export interface MergeRequest {
   created_at: string;
   updated_at: string;
   merged_at: string | null;
+  labels: string[];
 }
 
 export interface OpenMergeRequestInput {
@@ -32,6 +33,8 @@ export interface OpenMergeRequestInput {
   targetBranch: string;
   externalReference: string;
   runId: number;
+  /** Labels from the workflow definition; none by default. */
+  labels?: string[] | undefined;
 }
 
 export interface CheckoutResult {
@@ -80,4 +83,11 @@ export interface Forge {
     iid: number,
     description: string,
   ): Promise<MergeRequest>;
+  /** A file's bytes at `ref`, or undefined when either does not exist. */
+  readRepositoryFile(
+    project: ForgeProject,
+    ref: string,
+    filePath: string,
+    signal?: AbortSignal,
+  ): Promise<Buffer | undefined>;
 }

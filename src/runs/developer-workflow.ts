@@ -7,15 +7,17 @@ import type { ExecutionResult, Executor } from "../executors/executor.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
-import { JobCanceledError } from "../queue/worker.ts";
+import { FatalJobError, JobCanceledError } from "../queue/worker.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
+import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 import { branchName } from "./branch-name.ts";
 import {
   followUpsOf,
   markFollowUpsConsumed,
   previousSummary,
 } from "./follow-ups.ts";
+import { templatedDescription } from "./merge-request-template.ts";
 import {
   commitMessage,
   mergeRequestDescription,
@@ -39,6 +41,8 @@ export interface WorkflowInput {
   run: RunRow;
   project: Project;
   branchTemplate: string;
+  /** The workflow type's settings; absent, the instance's defaults. */
+  workflow?: WorkflowSettings | undefined;
   signal: AbortSignal;
 }
 
@@ -58,8 +62,10 @@ export async function runDeveloperWorkflow(
   const link = runUrl(deps.publicUrl, run);
   const step = stepRecorder(deps, run, project);
 
-  const executor = deps.executors.get(run.executor);
-  if (!executor) throw new Error(`no executor named "${run.executor}"`);
+  const { workflow } = input;
+  const executorName = workflow?.executor ?? run.executor;
+  const executor = deps.executors.get(executorName);
+  if (!executor) throw new Error(`no executor named "${executorName}"`);
 
   const branch =
     (await branchOfOpenMergeRequest(db, run)) ??
@@ -96,6 +102,7 @@ export async function runDeveloperWorkflow(
       ticket,
       workspace,
       signal,
+      workflow,
     });
     checkCanceled(signal);
     const sha = await step(
@@ -130,14 +137,19 @@ export async function runDeveloperWorkflow(
         }
         return forge.openMergeRequest(forgeProject, {
           title: mergeRequestTitle(ticket),
-          description: mergeRequestDescription({
-            ticket,
-            followUps,
-            summary: result.summary,
-            complete: result.complete,
-            runId: run.id,
-            runUrl: link,
-          }),
+          description: templatedDescription(
+            workflow?.mergeRequestTemplate,
+            {
+              ticket,
+              followUps,
+              summary: result.summary,
+              complete: result.complete,
+              runId: run.id,
+              runUrl: link,
+            },
+            mergeRequestDescription,
+          ),
+          labels: workflow?.labels,
           sourceBranch: branch,
           targetBranch: project.defaultBranch,
           externalReference: ticket.externalReference,
@@ -153,6 +165,11 @@ export async function runDeveloperWorkflow(
           .execute();
       },
     );
+
+    // The partial work is on the branch and its merge request says it is
+    // incomplete; the run itself fails with the reason. Retrying would
+    // spend the same budget again, so only an admin's retry does.
+    if (result.stopped) throw new FatalJobError(result.stopped);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -167,6 +184,7 @@ interface Execution {
   ticket: Ticket;
   workspace: GitWorkspace;
   signal: AbortSignal;
+  workflow: WorkflowSettings | undefined;
 }
 
 /**
@@ -182,7 +200,7 @@ async function executeWithFollowUps(
   step: ReturnType<typeof stepRecorder>,
   execution: Execution,
 ): Promise<ExecutionResult> {
-  const { executor, ticket, workspace, signal } = execution;
+  const { executor, ticket, workspace, signal, workflow } = execution;
   let followUps = await followUpsOf(deps.db, run.id);
   let summary = await previousSummary(deps.db, run);
   let result: ExecutionResult | undefined;
@@ -203,12 +221,18 @@ async function executeWithFollowUps(
             author,
           })),
           previousSummary: summary,
+          workflow,
         }),
       (done) => ({
         executor: executor.name,
         complete: done.complete,
         round,
         follow_ups: given.length,
+        ...(workflow
+          ? { workflow: workflow.type, defined_by: workflow.definedBy }
+          : {}),
+        ...done.details,
+        ...(done.stopped ? { stopped: done.stopped } : {}),
       }),
       async (trx, done) => {
         await markFollowUpsConsumed(

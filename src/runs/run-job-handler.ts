@@ -1,5 +1,5 @@
 import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
-import { findProject } from "../projects/project.ts";
+import { findProject, type Project } from "../projects/project.ts";
 import type { Job } from "../queue/job.ts";
 import {
   FatalJobError,
@@ -7,6 +7,13 @@ import {
   type JobHandler,
 } from "../queue/worker.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
+import { findTrigger } from "../triggers/find-trigger.ts";
+import {
+  loadWorkflow,
+  type WorkflowSources,
+} from "../workflows/load-workflow.ts";
+import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
+import { WorkflowsFileError } from "../workflows/workflows-file.ts";
 import {
   runDeveloperWorkflow,
   type WorkflowDependencies,
@@ -14,13 +21,14 @@ import {
 import { changeRunStatus, type RunStatus } from "./run-status.ts";
 import { recordTimelineEvent } from "./timeline.ts";
 
-const DEFAULT_BRANCH_TEMPLATE = "ai/{external_reference}-{slug}";
-
 /** Runs a run's job through the developer workflow and keeps the run's
  * status in step with the job's fate. */
 export class RunJobHandler implements JobHandler {
   constructor(
-    private readonly deps: WorkflowDependencies & { metrics: Metrics },
+    private readonly deps: WorkflowDependencies & {
+      metrics: Metrics;
+      workflowSources: WorkflowSources;
+    },
   ) {}
 
   async run(job: Job, signal: AbortSignal): Promise<void> {
@@ -35,13 +43,6 @@ export class RunJobHandler implements JobHandler {
 
     const project = await findProject(db, String(run.project_id));
     if (!project) throw new FatalJobError(`project ${run.project_id} is gone`);
-    const trigger = run.trigger_id
-      ? await db
-          .selectFrom("triggers")
-          .select("branch_template")
-          .where("id", "=", run.trigger_id)
-          .executeTakeFirst()
-      : undefined;
 
     const startedAt = now();
     // From queued normally; already running when a lapsed lease is retaken.
@@ -65,13 +66,55 @@ export class RunJobHandler implements JobHandler {
       metrics.receiptToStartSeconds.observe(waited / 1000);
     }
 
+    const workflow = await this.#workflowOf(run, project, signal);
     await runDeveloperWorkflow(this.deps, {
       run,
       project,
-      branchTemplate: trigger?.branch_template ?? DEFAULT_BRANCH_TEMPLATE,
+      branchTemplate: workflow.branchTemplate,
+      workflow,
       signal,
     });
     await this.#finish(job, "succeeded", null);
+  }
+
+  /**
+   * The run's workflow type, as the trigger and the repository's
+   * .flowgate/workflows.yml define it. An invalid file fails the run with
+   * the file's error: retrying would read the same file.
+   */
+  async #workflowOf(
+    run: { trigger_id: number | null; workflow_type: string; executor: string },
+    project: Project,
+    signal: AbortSignal,
+  ): Promise<WorkflowSettings> {
+    const { db, now, workflowSources } = this.deps;
+    const settings = run.trigger_id
+      ? await findTrigger(db, project.id, run.trigger_id, now())
+      : undefined;
+    const sealed = settings
+      ? await db
+          .selectFrom("triggers")
+          .select("credentials")
+          .where("id", "=", settings.id)
+          .executeTakeFirst()
+      : undefined;
+    try {
+      return await loadWorkflow(
+        workflowSources,
+        run,
+        project,
+        settings && {
+          settings,
+          sealedCredentials: sealed?.credentials ?? null,
+        },
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof WorkflowsFileError) {
+        throw new FatalJobError(error.message, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async retrying(job: Job, error: Error, at: Date): Promise<void> {

@@ -10,6 +10,7 @@ import {
 import { initial } from "./migrations/001-initial.ts";
 import { sharedState } from "./migrations/002-shared-state.ts";
 import { providerRulesAndFollowUps } from "./migrations/003-provider-rules-and-follow-ups.ts";
+import { agent } from "./migrations/004-agent.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -45,6 +46,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "001-initial": initial(dialect),
     "002-shared-state": sharedState(dialect),
     "003-provider-rules-and-follow-ups": providerRulesAndFollowUps(dialect),
+    "004-agent": agent(dialect),
   };
 }
 

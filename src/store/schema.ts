@@ -18,6 +18,7 @@ export interface Database {
   merge_requests: MergeRequestTable;
   settings: SettingTable;
   run_follow_ups: RunFollowUpTable;
+  run_transcript_entries: RunTranscriptEntryTable;
 }
 
 /** Instance-wide values every process of a deployment shares. */
@@ -63,6 +64,14 @@ export interface TriggerTable {
   acceptance_criteria_field: string | null;
   created_at: Time;
   updated_at: Time;
+  /** The agent's model settings, without the key; null: the instance's. */
+  model: ColumnType<Json | null, Json | null | undefined>;
+  /** The model's API key, sealed. */
+  model_api_key: ColumnType<string | null, string | null | undefined>;
+  allowed_commands: ColumnType<Json, Json | undefined>;
+  budgets: ColumnType<Json, Json | undefined>;
+  /** Workflow definitions by type. */
+  workflows: ColumnType<Json, Json | undefined>;
 }
 
 export interface DeliveryTable {
@@ -163,6 +172,17 @@ export interface MergeRequestTable {
   created_at: Time;
   updated_at: Time;
   merged_at: Time | null;
+  labels: ColumnType<Json, Json | undefined>;
+}
+
+export interface RunTranscriptEntryTable {
+  id: Generated<number>;
+  run_id: number;
+  attempt: number;
+  kind: string;
+  at: Time;
+  duration_ms: number | null;
+  details: Json;
 }
 
 export interface RunFollowUpTable {

@@ -7,6 +7,7 @@ import {
 } from "../crypto/tokens.ts";
 import type { Project } from "../projects/project.ts";
 import { sourceNamed } from "../sources/registry.ts";
+import { agentColumns } from "./agent-columns.ts";
 import { checkSigningSecret } from "./check-signing-secret.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import {
@@ -89,6 +90,7 @@ export async function createTrigger(
         bot_identity: input.bot_identity ?? null,
         start_status: input.start_status ?? null,
         acceptance_criteria_field: input.acceptance_criteria_field ?? null,
+        ...agentColumns(input, context.secretBox),
         created_at: at,
         updated_at: at,
       })

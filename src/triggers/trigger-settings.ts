@@ -1,4 +1,13 @@
 import { z } from "zod";
+import {
+  allowedCommands,
+  branchTemplate,
+  budgets,
+  EXECUTORS,
+  modelSettings,
+  triggerWorkflows,
+  workflowType,
+} from "../workflows/definition-schema.ts";
 
 /** Sources this build understands; each has a folder under src/sources. */
 export const SOURCES = [
@@ -10,29 +19,8 @@ export const SOURCES = [
   "servicenow",
   "slack",
 ] as const;
-export const EXECUTORS = ["agent"] as const;
 export const AUTH_MODES = ["signature", "token", "token+signature"] as const;
-
-const PLACEHOLDERS = new Set(["external_reference", "slug", "run_id"]);
-
-const workflowType = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_-]{0,63}$/,
-    "must be lowercase letters, digits, _ or -",
-  );
-
-const branchTemplate = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine(
-    (template) =>
-      [...template.matchAll(/\{([^}]*)\}/g)].every((match) =>
-        PLACEHOLDERS.has(match[1] ?? ""),
-      ),
-    "may use only {external_reference}, {slug} and {run_id}",
-  );
+export { EXECUTORS };
 
 const rateLimit = z.object({
   limit: z.number().int().min(0).max(1_000_000),
@@ -89,6 +77,11 @@ const settings = {
     )
     .nullable(),
   signing_secret: signingSecret,
+  // The built-in agent (docs/agent.md, docs/workflows.md).
+  model: modelSettings.nullable(),
+  allowed_commands: allowedCommands,
+  budgets,
+  workflows: triggerWorkflows,
 };
 
 const settingsSchema = z.object(settings).partial();

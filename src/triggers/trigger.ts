@@ -1,5 +1,10 @@
 import type { Selectable } from "kysely";
 import type { TriggerTable } from "../store/schema.ts";
+import type {
+  BudgetsInput,
+  ModelSettingsInput,
+  TriggerWorkflowDefinition,
+} from "../workflows/definition-schema.ts";
 
 export type TriggerAuth = "signature" | "token" | "token+signature";
 
@@ -32,6 +37,18 @@ export interface Trigger {
   createdAt: string;
   updatedAt: string;
   previousExpiresAt: string | null;
+  agent: TriggerAgentSettings;
+}
+
+/** What a trigger sets for the built-in agent (docs/workflows.md). */
+export interface TriggerAgentSettings {
+  /** The model, key aside; null leaves it to the instance. */
+  model: Omit<ModelSettingsInput, "api_key"> | null;
+  /** The model's API key, sealed; null when none is set. */
+  sealedModelApiKey: string | null;
+  allowedCommands: string[];
+  budgets: BudgetsInput;
+  workflows: Record<string, TriggerWorkflowDefinition>;
 }
 
 export function toTrigger(row: Selectable<TriggerTable>, now: Date): Trigger {
@@ -64,6 +81,16 @@ export function toTrigger(row: Selectable<TriggerTable>, now: Date): Trigger {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     previousExpiresAt: inGrace ? row.previous_expires_at : null,
+    agent: {
+      model: row.model === null ? null : JSON.parse(row.model),
+      sealedModelApiKey: row.model_api_key,
+      allowedCommands: JSON.parse(row.allowed_commands) as string[],
+      budgets: JSON.parse(row.budgets) as BudgetsInput,
+      workflows: JSON.parse(row.workflows) as Record<
+        string,
+        TriggerWorkflowDefinition
+      >,
+    },
   };
 }
 
@@ -91,6 +118,16 @@ export function triggerView(trigger: Trigger, webhookUrl: string) {
     bot_identity: trigger.botIdentity,
     start_status: trigger.startStatus,
     acceptance_criteria_field: trigger.acceptanceCriteriaField,
+    model:
+      trigger.agent.model === null && !trigger.agent.sealedModelApiKey
+        ? null
+        : {
+            ...trigger.agent.model,
+            api_key_set: trigger.agent.sealedModelApiKey !== null,
+          },
+    allowed_commands: trigger.agent.allowedCommands,
+    budgets: trigger.agent.budgets,
+    workflows: trigger.agent.workflows,
     webhook_url: webhookUrl,
     previous_secrets_expire_at: trigger.previousExpiresAt,
     created_at: trigger.createdAt,

@@ -3,6 +3,7 @@ import { recordAuditEvent } from "../audit/audit-event.ts";
 import type { SecretChangeContext } from "../audit/change-context.ts";
 import type { Project } from "../projects/project.ts";
 import type { TriggerTable } from "../store/schema.ts";
+import { agentChanges } from "./agent-columns.ts";
 import { checkSigningSecret } from "./check-signing-secret.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import type { UpdateTriggerInput } from "./trigger-settings.ts";
@@ -68,6 +69,8 @@ export async function updateTrigger(
         ? null
         : context.secretBox.seal(JSON.stringify(input.credentials));
   }
+
+  Object.assign(changes, agentChanges(trigger, input, context.secretBox));
 
   const row = await context.db.transaction().execute(async (trx) => {
     const updated = await trx

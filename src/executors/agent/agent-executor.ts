@@ -1,41 +1,128 @@
-import type { ModelConfig } from "../../config/read-config.ts";
+import type { Clock } from "../../clock.ts";
+import type { AgentBudgets, ModelConfig } from "../../config/read-config.ts";
+import { assertEndpointAllowed } from "../../models/endpoint-policy.ts";
+import { ModelClient } from "../../models/model-client.ts";
+import { ModelError, ModelSettingsError } from "../../models/model-errors.ts";
+import { DEFAULT_BASE_URLS } from "../../models/model-settings.ts";
 import { writeOfflinePlan } from "../../models/offline-plan.ts";
 import { FatalJobError } from "../../queue/worker.ts";
+import type { Db } from "../../store/database.ts";
+import { defaultWorkflow } from "../../workflows/default-workflow.ts";
+import type { WorkflowSettings } from "../../workflows/workflow-settings.ts";
 import type { ExecutionInput, ExecutionResult, Executor } from "../executor.ts";
+import { runAgentLoop } from "./agent-loop.ts";
+import { buildPrompt } from "./prompt/build-prompt.ts";
+import { Transcript } from "./transcript.ts";
 
-export type ModelKind = ModelConfig["kind"];
+export interface AgentExecutorOptions {
+  db: Db;
+  /** The instance's model and budgets, for runs that set none. */
+  model: ModelConfig;
+  budgets: AgentBudgets;
+  outboundAllowPrivate: boolean;
+  now: Clock;
+  /** First retry delay of a failed model call; tests shorten it. */
+  retryBaseDelayMs?: number | undefined;
+}
 
 /**
- * Flowgate's own agent, working in a git workspace with the configured
- * model. This build has only the offline model, which writes a plan and
- * says the work is incomplete.
+ * Flowgate's own agent, working in a git workspace with the run's model:
+ * the offline model writes a plan; the others drive the tools of
+ * DESIGN.md §7 until the model gives its summary.
  */
 export class AgentExecutor implements Executor {
   readonly name = "agent";
-  private readonly model: ModelKind;
+  readonly #options: AgentExecutorOptions;
 
-  constructor(model: ModelKind) {
-    this.model = model;
+  constructor(options: AgentExecutorOptions) {
+    this.#options = options;
   }
 
   async execute(input: ExecutionInput): Promise<ExecutionResult> {
     input.signal.throwIfAborted();
+    const workflow =
+      input.workflow ??
+      defaultWorkflow(input.ticket.workflowType ?? "developer", {
+        model: this.#options.model,
+        budgets: this.#options.budgets,
+      });
 
-    if (this.model !== "offline") {
-      // TODO: drive the openai-compatible and anthropic models with the
-      // agent tools of DESIGN.md §7; until then the run fails loudly
-      // rather than pretending to implement the ticket.
-      throw new FatalJobError(
-        `FLOWGATE_MODEL=${this.model} is not available in this build; ` +
-          "set FLOWGATE_MODEL=offline",
+    if (workflow.model.kind === "offline") {
+      const plan = await writeOfflinePlan(
+        input.workspace,
+        input.ticket,
+        input.signal,
       );
+      return { summary: plan.summary, complete: false };
+    }
+    return this.#withModel(input, workflow);
+  }
+
+  async #withModel(
+    input: ExecutionInput,
+    workflow: WorkflowSettings,
+  ): Promise<ExecutionResult> {
+    const { model } = workflow;
+    const transcript = new Transcript(
+      this.#options.db,
+      input.runId,
+      workflow.secrets,
+      this.#options.now,
+    );
+    let client: ModelClient;
+    try {
+      await assertEndpointAllowed(
+        model.baseUrl ?? DEFAULT_BASE_URLS[model.kind as "anthropic"],
+        this.#options.outboundAllowPrivate,
+      );
+      client = new ModelClient(model, {
+        baseDelayMs: this.#options.retryBaseDelayMs,
+        onRetry: (notice) =>
+          transcript.record("model_retry", {
+            attempt: notice.attempt,
+            error: notice.error.message,
+            delay_ms: notice.delayMs,
+          }),
+      });
+    } catch (error) {
+      // No retry mends a setting: the run fails at once, saying which.
+      if (error instanceof ModelSettingsError) {
+        throw new FatalJobError(error.message, { cause: error });
+      }
+      throw error;
     }
 
-    const plan = await writeOfflinePlan(
-      input.workspace,
-      input.ticket,
-      input.signal,
-    );
-    return { summary: plan.summary, complete: false };
+    await transcript.begin();
+    const prompt = await buildPrompt(input, workflow);
+    await transcript.record("prompt", {
+      model: `${model.kind}:${model.name}`,
+      endpoint: client.endpoint,
+      stream: model.stream,
+      workflow: workflow.type,
+      defined_by: workflow.definedBy,
+      messages: prompt,
+    });
+
+    try {
+      const result = await runAgentLoop(input, {
+        model: client,
+        transcript,
+        workflow,
+        prompt,
+        commandTimeoutMs: workflow.budgets.commandTimeoutMs,
+      });
+      await transcript.record(result.stopped ? "stopped" : "finished", {
+        complete: result.complete,
+        ...(result.stopped ? { reason: result.stopped } : {}),
+        ...result.details,
+      });
+      return result;
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      await transcript.record("stopped", { reason: error.message });
+      // The model kept failing: a clear run error, not a retry of the
+      // whole agent from the start.
+      throw new FatalJobError(error.message, { cause: error });
+    }
   }
 }

@@ -85,6 +85,7 @@ export function toMergeRequest(
     created_at: row.created_at,
     updated_at: row.updated_at,
     merged_at: row.merged_at,
+    labels: JSON.parse(row.labels) as string[],
   };
 }
 

@@ -88,6 +88,7 @@ function insertUnlessOpen(
         created_at: now,
         updated_at: now,
         merged_at: null,
+        labels: JSON.stringify(input.labels ?? []),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -66,6 +66,29 @@ export function runRoutes(app: App) {
       return show(await loadRun(request, project), project, true);
     });
 
+    // Every model call and tool call of the agent, oldest first, secrets
+    // redacted (docs/api.md).
+    server.get(`${BASE}/:run_id/transcript`, async (request, reply) => {
+      const project = await projectParam(app, request);
+      const run = await loadRun(request, project);
+      const rows = await fetchPage(
+        reply,
+        db
+          .selectFrom("run_transcript_entries")
+          .select(["attempt", "kind", "at", "duration_ms", "details"])
+          .where("run_id", "=", run.id)
+          .orderBy("id"),
+        readPage(request.query),
+      );
+      return rows.map((row) => ({
+        attempt: row.attempt,
+        kind: row.kind,
+        at: row.at,
+        duration_ms: row.duration_ms,
+        details: JSON.parse(row.details) as Record<string, unknown>,
+      }));
+    });
+
     server.post(`${BASE}/:run_id/cancel`, async (request) => {
       const project = await projectParam(app, request);
       const run = await loadRun(request, project);

@@ -1,0 +1,130 @@
+import { z } from "zod";
+import { CommandSyntaxError, splitCommand } from "../commands/split-command.ts";
+
+// Schemas shared by a trigger's settings and a repository's
+// .flowgate/workflows.yml: what a workflow type may customise.
+
+export const EXECUTORS = ["agent"] as const;
+export const MODEL_KINDS = [
+  "offline",
+  "openai-compatible",
+  "anthropic",
+] as const;
+
+const PLACEHOLDERS = new Set(["external_reference", "slug", "run_id"]);
+
+export const workflowType = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,63}$/,
+    "must be lowercase letters, digits, _ or -",
+  );
+
+export const branchTemplate = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (template) =>
+      [...template.matchAll(/\{([^}]*)\}/g)].every((match) =>
+        PLACEHOLDERS.has(match[1] ?? ""),
+      ),
+    "may use only {external_reference}, {slug} and {run_id}",
+  );
+
+const allowedCommand = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .superRefine((command, context) => {
+    try {
+      splitCommand(command);
+    } catch (error) {
+      if (!(error instanceof CommandSyntaxError)) throw error;
+      context.addIssue({ code: "custom", message: error.message });
+    }
+  });
+
+export const allowedCommands = z.array(allowedCommand).max(32);
+
+export const budgets = z
+  .object({
+    max_steps: z.number().int().min(1).max(1000),
+    max_tokens: z.number().int().min(1000).max(100_000_000),
+    max_duration_s: z.number().int().min(10).max(86_400),
+    command_timeout_s: z.number().int().min(1).max(3600),
+  })
+  .partial()
+  .strict();
+
+const modelName = z.string().trim().min(1).max(200);
+
+/** A trigger's model: any part may be left to the instance's. */
+export const modelSettings = z
+  .object({
+    kind: z.enum(MODEL_KINDS),
+    name: modelName,
+    base_url: z.url({ protocol: /^https?$/ }).max(2000),
+    // Write-only: stored sealed, never answered.
+    api_key: z.string().min(1).max(4096).nullable(),
+    stream: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const instructions = z.string().max(16_384);
+const mergeRequestTemplate = z.string().min(1).max(16_384);
+const labels = z.array(z.string().trim().min(1).max(100)).max(20);
+
+/** A workflow type's definition, as a trigger declares it. */
+export const triggerWorkflowDefinition = z
+  .object({
+    executor: z.enum(EXECUTORS),
+    model: modelSettings.omit({ api_key: true }),
+    instructions,
+    allowed_commands: allowedCommands,
+    budgets,
+    branch_template: branchTemplate,
+    merge_request_template: mergeRequestTemplate,
+    labels,
+  })
+  .partial()
+  .strict();
+
+/**
+ * A workflow type's definition in a repository's .flowgate/workflows.yml.
+ * Whoever can push to the default branch writes it, so it chooses no
+ * model endpoint (the key would follow) and its commands and budgets
+ * are checked against the trigger's when the run starts.
+ */
+export const repositoryWorkflowDefinition = triggerWorkflowDefinition
+  .extend({
+    model: z
+      .object({ name: modelName, stream: z.boolean() })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+export const triggerWorkflows = z
+  .record(workflowType, triggerWorkflowDefinition)
+  .refine((value) => Object.keys(value).length <= 16, "at most 16 types");
+
+export const repositoryWorkflowsFile = z
+  .object({
+    workflows: z
+      .record(workflowType, repositoryWorkflowDefinition)
+      .refine((value) => Object.keys(value).length <= 16, "at most 16 types"),
+  })
+  .strict();
+
+export type ModelSettingsInput = z.output<typeof modelSettings>;
+export type BudgetsInput = z.output<typeof budgets>;
+export type TriggerWorkflowDefinition = z.output<
+  typeof triggerWorkflowDefinition
+>;
+export type RepositoryWorkflowDefinition = z.output<
+  typeof repositoryWorkflowDefinition
+>;

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertEndpointAllowed,
+  isPrivateAddress,
+} from "../../src/models/endpoint-policy.ts";
+import { retryAfterMs } from "../../src/models/retry-after.ts";
+import { runTicket } from "../agent/agent-fixture.ts";
+import type { FakeModelServer } from "../fakes/fake-model-server.ts";
+import { startOpenAiFake } from "../fakes/fake-openai.ts";
+import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+
+describe("the model endpoint policy", () => {
+  it.each([
+    "127.0.0.1",
+    "10.1.2.3",
+    "192.168.0.9",
+    "169.254.169.254",
+    "::1",
+    "fd00::1",
+    "::ffff:127.0.0.1",
+  ])("counts %s as private", (address) => {
+    expect(isPrivateAddress(address)).toBe(true);
+  });
+
+  it("refuses a loopback endpoint unless private addresses are allowed", async () => {
+    await expect(
+      assertEndpointAllowed("http://127.0.0.1:11434/v1", false),
+    ).rejects.toThrow("FLOWGATE_OUTBOUND_ALLOW_PRIVATE");
+    await expect(
+      assertEndpointAllowed("http://127.0.0.1:11434/v1", true),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertEndpointAllowed("https://93.184.215.14/v1", false),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe("retryAfterMs", () => {
+  it("reads seconds, an HTTP date and retry-after-ms", () => {
+    const now = Date.parse("2025-01-01T00:00:00Z");
+    expect(retryAfterMs({ "Retry-After": "3" }, now)).toBe(3000);
+    expect(
+      retryAfterMs({ "retry-after": "Wed, 01 Jan 2025 00:00:05 GMT" }, now),
+    ).toBe(5000);
+    expect(retryAfterMs({ "retry-after-ms": "250" }, now)).toBe(250);
+    expect(retryAfterMs({ "retry-after": "soon" }, now)).toBeUndefined();
+  });
+});
+
+describe("a run whose model is on a private address", () => {
+  let server: TestServer;
+  let fake: FakeModelServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+    fake = await startOpenAiFake(undefined);
+  });
+  afterAll(async () => {
+    await server.close();
+    await fake.close();
+  });
+
+  it("fails without calling it when private addresses are not allowed", async () => {
+    const project = await server.createProject();
+    const trigger = await server.createTrigger(project.id, {
+      model: {
+        kind: "openai-compatible",
+        name: "gpt-test",
+        base_url: `${fake.url}/v1`,
+      },
+    });
+
+    const run = await runTicket(server, project.id, trigger, {
+      external_reference: "PRIV-1",
+      title: "Call home",
+    });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toContain("private address 127.0.0.1");
+    expect(fake.requests).toHaveLength(0);
+  });
+});
