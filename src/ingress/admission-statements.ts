@@ -1,12 +1,14 @@
 import { type QueryExecutorProvider, sql } from "kysely";
 import { DEFAULT_MAX_ATTEMPTS } from "../queue/enqueue-job.ts";
 import { ACTIVE_STATUSES } from "../runs/run-status.ts";
+import { RowsStatement } from "../store/rows-statement.ts";
 import type { Admission, Outcome } from "./admit-delivery.ts";
 import { type KnownRuns, ticketKeyOf } from "./plan-admissions.ts";
 
 // The statements of a batch admission, each a Kysely `sql` template with
-// a row per delivery: the same SQL text for SQLite and PostgreSQL, at
-// less than half the builder's cost per statement (measured).
+// a row per delivery: the same SQL for SQLite and PostgreSQL, at less
+// than half the builder's cost per statement (measured). The inserts are
+// compiled once per row count (RowsStatement).
 
 // Literal, so that the planner can match the partial unique index.
 const ACTIVE = sql.join(ACTIVE_STATUSES.map((status) => sql.lit(status)));
@@ -67,35 +69,46 @@ export async function insertRuns(
   const started = new Map<string, number>();
   if (admissions.length === 0) return started;
   const at = now.toISOString();
-  const rows = admissions.map(
-    ({ project, trigger, ticket, ...admission }) =>
-      sql`(${project.id}, ${trigger.id}, ${admission.workflowType},
-        ${trigger.executor}, ${ticket.externalSystem},
-        ${ticket.externalReference}, ${ticket.externalUrl ?? null},
-        ${ticket.title}, ${ticket.description}, ${admission.contextJson},
-        ${"queued"}, ${admission.receivedAt.toISOString()},
-        ${admission.verifiedAt.toISOString()},
-        ${JSON.stringify({ source: trigger.source, auth: trigger.auth })},
-        ${at})`,
-  );
-  const { rows: inserted } = await sql<{
-    id: number;
-    project_id: number;
-    external_reference: string;
-  }>`
-    insert into runs (project_id, trigger_id, workflow_type, executor,
-      external_system, external_reference, external_url, title,
-      description, context, status, received_at, verified_at, admission,
-      created_at)
-    values ${sql.join(rows)}
-    on conflict (project_id, external_reference)
-      where status in (${ACTIVE}) do nothing
-    returning id, project_id, external_reference`.execute(trx);
+  const rows = admissions.map(({ project, trigger, ticket, ...admission }) => [
+    project.id,
+    trigger.id,
+    admission.workflowType,
+    trigger.executor,
+    ticket.externalSystem,
+    ticket.externalReference,
+    ticket.externalUrl ?? null,
+    ticket.title,
+    ticket.description,
+    admission.contextJson,
+    "queued",
+    admission.receivedAt.toISOString(),
+    admission.verifiedAt.toISOString(),
+    JSON.stringify({ source: trigger.source, auth: trigger.auth }),
+    at,
+  ]);
+  const { rows: inserted } = await INSERT_RUNS.execute(trx, rows);
   for (const row of inserted) {
     started.set(`${row.project_id}\n${row.external_reference}`, row.id);
   }
   return started;
 }
+
+const INSERT_RUNS = new RowsStatement<{
+  id: number;
+  project_id: number;
+  external_reference: string;
+}>(
+  15,
+  (values) => sql`
+    insert into runs (project_id, trigger_id, workflow_type, executor,
+      external_system, external_reference, external_url, title,
+      description, context, status, received_at, verified_at, admission,
+      created_at)
+    values ${values}
+    on conflict (project_id, external_reference)
+      where status in (${ACTIVE}) do nothing
+    returning id, project_id, external_reference`,
+);
 
 /** The active runs of the admissions' tickets, by ticket key. */
 export async function activeRunsOf(
@@ -120,16 +133,29 @@ export async function insertJobs(
 ): Promise<void> {
   if (runs.length === 0) return;
   const at = now.toISOString();
-  const rows = runs.map(
-    (run) =>
-      sql`(${"run"}, ${run.runId}, ${run.projectId}, ${"pending"}, ${0},
-        ${DEFAULT_MAX_ATTEMPTS}, ${at}, ${at}, ${at})`,
+  await INSERT_JOBS.execute(
+    trx,
+    runs.map((run) => [
+      "run",
+      run.runId,
+      run.projectId,
+      "pending",
+      0,
+      DEFAULT_MAX_ATTEMPTS,
+      at,
+      at,
+      at,
+    ]),
   );
-  await sql`
+}
+
+const INSERT_JOBS = new RowsStatement(
+  9,
+  (values) => sql`
     insert into jobs (kind, run_id, project_id, status, attempts,
       max_attempts, run_at, created_at, updated_at)
-    values ${sql.join(rows)}`.execute(trx);
-}
+    values ${values}`,
+);
 
 /** How much of an instruction a timeline event shows; the whole of it
  * is in run_follow_ups. */
@@ -201,17 +227,21 @@ export async function insertDeliveries(
 ): Promise<number[]> {
   const rows = admissions.map((admission, index) => {
     const outcome = outcomes[index] as Outcome;
-    return sql`(${admission.project.id}, ${admission.trigger.id},
-      ${admission.deliveryKey}, ${outcome.outcome}, ${outcome.statusCode},
-      ${outcome.reason}, ${outcome.runId}, ${admission.sourceIp},
-      ${admission.headersJson}, ${admission.body},
-      ${admission.receivedAt.toISOString()})`;
+    return [
+      admission.project.id,
+      admission.trigger.id,
+      admission.deliveryKey,
+      outcome.outcome,
+      outcome.statusCode,
+      outcome.reason,
+      outcome.runId,
+      admission.sourceIp,
+      admission.headersJson,
+      admission.body,
+      admission.receivedAt.toISOString(),
+    ];
   });
-  const { rows: inserted } = await sql<{ id: number }>`
-    insert into deliveries (project_id, trigger_id, delivery_key, outcome,
-      status_code, reason, run_id, source_ip, headers, body, received_at)
-    values ${sql.join(rows)}
-    returning id`.execute(trx);
+  const { rows: inserted } = await INSERT_DELIVERIES.execute(trx, rows);
   if (inserted.length !== admissions.length) {
     throw new Error(
       `inserting ${admissions.length} deliveries returned ` +
@@ -220,6 +250,15 @@ export async function insertDeliveries(
   }
   return inserted.map((row) => row.id).sort((a, b) => a - b);
 }
+
+const INSERT_DELIVERIES = new RowsStatement<{ id: number }>(
+  11,
+  (values) => sql`
+    insert into deliveries (project_id, trigger_id, delivery_key, outcome,
+      status_code, reason, run_id, source_ip, headers, body, received_at)
+    values ${values}
+    returning id`,
+);
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
