@@ -1,5 +1,6 @@
 // npm run bench [-- --duration <s>] [--quick] [--profile]
 //                 [--db sqlite,postgres] [--api-processes 1,2]
+//                 [--rate 20] [--start-senders 64]
 //
 // Two measurements against the real server, each server its own process
 // and the load generated from this one. --db names the storages to
@@ -13,9 +14,10 @@
 //                   beside a bare node:http server doing only the signature
 //                   check and JSON.parse (bench/bare-server.ts), each
 //                   deployment in turn at each level
-//   start latency   a steady rate of deliveries over four projects with
-//                   workers on (one process, role all), per storage;
-//                   receipt-to-start from each run's timeline
+//   start latency   a steady rate of deliveries over four projects from
+//                   64 concurrent sender connections, workers on (one
+//                   process, role all), per storage; receipt-to-start
+//                   from each run's timeline
 //
 // Results go to bench/results/latest.json.
 
@@ -58,6 +60,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     senders: { type: "string", default: "16,64,256" },
     rate: { type: "string", default: "20" },
+    "start-senders": { type: "string", default: "64" },
     "start-seconds": { type: "string" },
     projects: { type: "string", default: "4" },
     profile: { type: "boolean", default: false },
@@ -73,6 +76,8 @@ const settings = {
   warmupSeconds: quick ? 1 : 3,
   senders: args.senders.split(",").map((value) => positive("senders", value)),
   rate: positive("rate", args.rate),
+  /** Connections the start-latency deliveries are spread over. */
+  startSenders: positive("start-senders", args["start-senders"]),
   startSeconds: positive(
     "start-seconds",
     args["start-seconds"] ?? (quick ? "6" : "15"),
@@ -266,14 +271,14 @@ async function startLatencyPhase(
     const server = servers[0] as ChildServer;
     const targets = await prepareProjects(server, settings.projects);
     console.log(
-      `\nstart latency on ${storage}: ${rate}/s over ${targets.length} ` +
+      `\nstart latency on ${storage}: ${rate}/s from ` +
+        `${settings.startSenders} senders over ${targets.length} ` +
         `projects for ${seconds} s, workers on (role all)`,
     );
     const result = await measureStartLatency(
       server,
       targets,
-      rate,
-      seconds,
+      { rate, seconds, senders: settings.startSenders },
       waitLimitMs,
     );
     console.log(

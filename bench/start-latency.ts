@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import type { ChildServer } from "../test/helpers/child-server.ts";
 import { percentile, prepareDurableTarget } from "./ingest.ts";
 import { secretKey, signedHeaders } from "./sign.ts";
@@ -8,6 +9,8 @@ const POLL_MS = 250;
 
 export interface StartLatencyResult {
   ratePerSecond: number;
+  /** Keep-alive connections the deliveries were spread over. */
+  senders: number;
   projects: number;
   seconds: number;
   accepted: number;
@@ -53,20 +56,25 @@ export async function prepareProjects(
 
 /**
  * Sends `rate` deliveries a second, spread over the projects, for
- * `seconds`, on a fixed schedule (not waiting for answers); then waits
- * until every accepted run has started, and reads each run's timeline:
+ * `seconds`, on a fixed schedule (not waiting for answers), from
+ * `senders` keep-alive connections taken in turn; then waits until every
+ * accepted run has started, and reads each run's timeline:
  * receipt-to-start is the `started` event's time minus the `received`
  * event's time, both taken by the server.
  */
 export async function measureStartLatency(
   server: ChildServer,
   targets: Target[],
-  rate: number,
-  seconds: number,
+  load: { rate: number; seconds: number; senders: number },
   waitLimitMs: number,
 ): Promise<StartLatencyResult> {
+  const { rate, seconds, senders } = load;
   const total = Math.round(rate * seconds);
   const prefix = randomUUID().slice(0, 8);
+  const connections = Array.from(
+    { length: senders },
+    () => new http.Agent({ keepAlive: true, maxSockets: 1 }),
+  );
   const began = performance.now();
   const answers: Promise<{ projectId: number; runId: number } | undefined>[] =
     [];
@@ -76,9 +84,11 @@ export async function measureStartLatency(
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const target = targets[index % targets.length] as Target;
-    answers.push(send(server, target, `${prefix}-${index}`));
+    const agent = connections[index % senders] as http.Agent;
+    answers.push(send(server, target, agent, `${prefix}-${index}`));
   }
   const settled = await Promise.all(answers);
+  for (const agent of connections) agent.destroy();
   const accepted = settled.filter((answer) => answer !== undefined);
 
   // Wait cheaply (one count per project) until nothing is queued, then
@@ -107,6 +117,7 @@ export async function measureStartLatency(
   const maxMs = timings.at(-1) ?? Number.NaN;
   return {
     ratePerSecond: rate,
+    senders,
     projects: targets.length,
     seconds,
     accepted: accepted.length,
@@ -123,22 +134,51 @@ export async function measureStartLatency(
 async function send(
   server: ChildServer,
   target: Target,
+  agent: http.Agent,
   name: string,
 ): Promise<{ projectId: number; runId: number } | undefined> {
   const body = JSON.stringify({
     title: `Start latency ${name}`,
     external_reference: `START-${name}`,
   });
-  const response = await fetch(`${server.url}${target.path}`, {
-    method: "POST",
-    headers: signedHeaders(target.key, target.token, `msg_${name}`, body),
+  const answer = await post(
+    `${server.url}${target.path}`,
+    signedHeaders(target.key, target.token, `msg_${name}`, body),
     body,
+    agent,
+  );
+  const id = (answer.body as { id?: unknown } | undefined)?.id;
+  if (answer.status !== 202 || typeof id !== "number") return undefined;
+  return { projectId: target.projectId, runId: id };
+}
+
+/** A POST on the sender's own connection (fetch cannot be given one). */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  agent: http.Agent,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: "POST", headers, agent });
+    request.on("error", reject);
+    request.on("response", (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("error", reject);
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, body: parsed });
+      });
+    });
+    request.end(body);
   });
-  const answer = (await response.json()) as { id?: number };
-  if (response.status !== 202 || typeof answer.id !== "number") {
-    return undefined;
-  }
-  return { projectId: target.projectId, runId: answer.id };
 }
 
 async function queuedRuns(
