@@ -1,4 +1,5 @@
 import type { FollowUp } from "../executors/executor.ts";
+import type { Reporter } from "../outbox/reporter.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger, TriggerAuth } from "../triggers/trigger.ts";
 
@@ -83,4 +84,8 @@ export interface Source {
   /** Shapes the core's answer the way the sender expects (Slack shows a
    * slash command's answer to the user who typed it). */
   present?(answer: SourceAnswer, body: unknown): SourceAnswer;
+
+  /** Reports a run's progress back on the ticket (issue 6), with the
+   * trigger's credentials; absent, only `sync.callback_url` is told. */
+  readonly reporter?: Reporter;
 }

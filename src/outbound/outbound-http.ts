@@ -1,0 +1,376 @@
+import dns from "node:dns";
+import net from "node:net";
+import { Agent, request } from "undici";
+import { retryAfterMs } from "../models/retry-after.ts";
+import {
+  OutboundError,
+  OutboundNetworkError,
+  OutboundRefusedError,
+  OutboundStatusError,
+} from "./outbound-errors.ts";
+import {
+  isAllowedHost,
+  isPrivateAddress,
+  type OutboundPolicy,
+} from "./outbound-policy.ts";
+
+const SECOND_MS = 1000;
+const KIB = 1024;
+const DEFAULT_TIMEOUT_MS = 10 * SECOND_MS;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * KIB;
+const MAX_REDIRECTS = 5;
+const BODY_PREVIEW_CHARS = 300;
+
+export interface OutboundRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as JSON with its content type, unless `body` is given. */
+  json?: unknown;
+  body?: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** The body parsed as JSON; throws an OutboundError when it is not. */
+  json<T = unknown>(): T;
+}
+
+/** Resolves a host name to every address it has (injectable for tests). */
+export type Resolve = (
+  hostname: string,
+) => Promise<{ address: string; family: number }[]>;
+
+/** Makes requests that obey an outbound policy. */
+export interface OutboundHttp {
+  /**
+   * Sends the request and answers a 2xx response; any other status
+   * throws an OutboundStatusError (transient for 408, 429 and 5xx, with
+   * the server's Retry-After), a failure to connect or a time-out an
+   * OutboundNetworkError, a refused address an OutboundRefusedError.
+   * Redirects are followed (at most five), each target checked anew.
+   */
+  send(outbound: OutboundRequest): Promise<OutboundResponse>;
+  close(): Promise<void>;
+}
+
+const systemResolve: Resolve = (hostname) =>
+  dns.promises.lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * The one way Flowgate calls addresses it was given. Addresses are
+ * checked where the connection is made (the agent's own lookup), so a
+ * name cannot resolve to a public address for the check and to a
+ * private one for the connection.
+ */
+export function createOutboundHttp(
+  policy: OutboundPolicy,
+  resolve: Resolve = systemResolve,
+): OutboundHttp {
+  const guard = new AddressGuard(policy, resolve);
+  const agent = new Agent({
+    connect: { lookup: guard.lookup },
+    keepAliveTimeout: 10 * SECOND_MS,
+  });
+
+  return {
+    async send(outbound) {
+      let url = parseUrl(outbound);
+      let method = outbound.method;
+      let body = bodyOf(outbound);
+      for (let hop = 0; ; hop += 1) {
+        checkScheme(policy, url, outbound.method);
+        guard.checkLiteral(url);
+        const response = await sendOnce(agent, {
+          ...outbound,
+          method,
+          url,
+          body,
+        });
+        const location = response.headers.location;
+        if (!isRedirect(response.status) || location === undefined) {
+          return finish(outbound.method, url, response);
+        }
+        if (hop >= MAX_REDIRECTS) {
+          throw new OutboundNetworkError(
+            `${outbound.method} ${describe(url)} redirected more than ` +
+              `${MAX_REDIRECTS} times`,
+          );
+        }
+        url = new URL(location, url);
+        // 303, and 301/302 after a POST, continue as GET without a body,
+        // as browsers and fetch do.
+        if (
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) &&
+            method === "POST")
+        ) {
+          method = "GET";
+          body = undefined;
+        }
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+async function sendOnce(
+  agent: Agent,
+  outbound: Omit<OutboundRequest, "url" | "body" | "json"> & {
+    url: URL;
+    body: { text: string; type: string | undefined } | undefined;
+  },
+): Promise<RawResponse> {
+  const timeoutMs = outbound.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limit = outbound.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = outbound.signal
+    ? AbortSignal.any([outbound.signal, timeout])
+    : timeout;
+  const headers: Record<string, string> = {
+    "user-agent": "Flowgate",
+    accept: "application/json",
+    ...(outbound.body?.type ? { "content-type": outbound.body.type } : {}),
+    ...outbound.headers,
+  };
+  const what = `${outbound.method} ${describe(outbound.url)}`;
+
+  try {
+    const answer = await request(outbound.url, {
+      method: outbound.method,
+      headers,
+      body: outbound.body?.text ?? null,
+      dispatcher: agent,
+      signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of answer.body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        answer.body.destroy();
+        throw new OutboundError(
+          `${what} answered more than ${Math.round(limit / KIB)} KiB`,
+          false,
+        );
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return {
+      status: answer.statusCode,
+      headers: flatHeaders(answer.headers),
+      text: Buffer.concat(chunks).toString("utf8"),
+    };
+  } catch (error) {
+    if (error instanceof OutboundError) throw error;
+    if (outbound.signal?.aborted) {
+      throw new OutboundError(`${what} was canceled`, false, { cause: error });
+    }
+    if (timeout.aborted) {
+      throw new OutboundNetworkError(
+        `${what} timed out after ${timeoutMs} ms`,
+        { cause: error },
+      );
+    }
+    const refused = refusalIn(error);
+    if (refused) throw refused;
+    throw new OutboundNetworkError(`${what} failed: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function finish(
+  method: string,
+  url: URL,
+  response: RawResponse,
+): OutboundResponse {
+  const what = `${method} ${describe(url)}`;
+  if (response.status < 200 || response.status > 299) {
+    throw new OutboundStatusError(
+      `${what} answered ${response.status}`,
+      response.status,
+      response.text.slice(0, BODY_PREVIEW_CHARS),
+      retryAfterMs(response.headers),
+    );
+  }
+  return {
+    ...response,
+    json<T>() {
+      try {
+        return JSON.parse(response.text) as T;
+      } catch (error) {
+        throw new OutboundError(`${what} answered no JSON`, false, {
+          cause: error,
+        });
+      }
+    },
+  };
+}
+
+/** Checks every address a host name resolves to, at connection time. */
+class AddressGuard {
+  constructor(
+    private readonly policy: OutboundPolicy,
+    private readonly resolve: Resolve,
+  ) {}
+
+  /** Literal addresses are not looked up, so they are checked here. */
+  checkLiteral(url: URL): void {
+    const host = bareHost(url);
+    if (!net.isIP(host)) return;
+    if (this.#allows(url)) return;
+    if (isPrivateAddress(host)) throw privateRefusal(host, host);
+  }
+
+  #allows(url: URL): boolean {
+    return this.policy.allowPrivate || isAllowedHost(this.policy, url);
+  }
+
+  // The signature net.connect expects of its `lookup` option.
+  readonly lookup = (
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: (
+      error: NodeJS.ErrnoException | null,
+      address: string | dns.LookupAddress[],
+      family?: number,
+    ) => void,
+  ): void => {
+    this.resolve(hostname).then(
+      (addresses) => {
+        const allowed =
+          this.policy.allowPrivate ||
+          this.policy.allowedHosts.some(
+            (entry) => entry.split(":")[0] === hostname.toLowerCase(),
+          );
+        const refused = allowed
+          ? undefined
+          : addresses.find((entry) => isPrivateAddress(entry.address));
+        if (refused) {
+          callback(privateRefusal(hostname, refused.address), "", 0);
+          return;
+        }
+        const wanted =
+          options.family === 4 || options.family === 6
+            ? addresses.filter((entry) => entry.family === options.family)
+            : addresses;
+        if (options.all) {
+          callback(null, wanted);
+          return;
+        }
+        const [first] = wanted;
+        if (!first) {
+          callback(notFound(hostname), "", 0);
+          return;
+        }
+        callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, "", 0),
+    );
+  };
+}
+
+function privateRefusal(host: string, address: string): OutboundRefusedError {
+  return new OutboundRefusedError(
+    `${host} resolves to the private address ${address}; set ` +
+      "FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true, or name the host in " +
+      "FLOWGATE_OUTBOUND_ALLOW_HOSTS, to allow it",
+  );
+}
+
+function checkScheme(policy: OutboundPolicy, url: URL, method: string): void {
+  if (url.protocol === "https:") return;
+  if (
+    url.protocol === "http:" &&
+    (policy.allowPrivate || isAllowedHost(policy, url))
+  ) {
+    return;
+  }
+  throw new OutboundRefusedError(
+    `${method} ${describe(url)} refused: only https is allowed; name the ` +
+      "host in FLOWGATE_OUTBOUND_ALLOW_HOSTS to allow plain http to it",
+  );
+}
+
+function parseUrl(outbound: OutboundRequest): URL {
+  try {
+    return new URL(outbound.url);
+  } catch {
+    throw new OutboundRefusedError(
+      `${outbound.method}: "${outbound.url.slice(0, 100)}" is not a URL`,
+    );
+  }
+}
+
+function bodyOf(outbound: OutboundRequest) {
+  if (outbound.body !== undefined) {
+    return { text: outbound.body, type: undefined };
+  }
+  if (outbound.json !== undefined) {
+    return { text: JSON.stringify(outbound.json), type: "application/json" };
+  }
+  return undefined;
+}
+
+/** The URL for messages: no credentials, no query (tokens hide there). */
+export function describe(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
+}
+
+function isRedirect(status: number): boolean {
+  return [301, 302, 303, 307, 308].includes(status);
+}
+
+function flatHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) {
+      flat[name.toLowerCase()] = Array.isArray(value)
+        ? value.join(", ")
+        : value;
+    }
+  }
+  return flat;
+}
+
+/** undici wraps the lookup's error; find our refusal inside. */
+function refusalIn(error: unknown): OutboundRefusedError | undefined {
+  for (let cause = error, depth = 0; cause && depth < 5; depth += 1) {
+    if (cause instanceof OutboundRefusedError) return cause;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause
+    ?.code;
+  if (typeof code === "string") return code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function notFound(hostname: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`${hostname} has no address`);
+  error.code = "ENOTFOUND";
+  return error;
+}

@@ -1,0 +1,54 @@
+import net from "node:net";
+
+/**
+ * Where Flowgate may send requests to addresses it was given (callback
+ * URLs, trackers' base URLs, model endpoints). By default only https to
+ * public addresses; FLOWGATE_OUTBOUND_ALLOW_PRIVATE opens loopback and
+ * private ranges (tests, labs) and FLOWGATE_OUTBOUND_ALLOW_HOSTS names
+ * hosts that may be reached whatever they resolve to, over http too.
+ */
+export interface OutboundPolicy {
+  allowPrivate: boolean;
+  /** Lower-case host names or addresses, each optionally with `:port`. */
+  allowedHosts: readonly string[];
+}
+
+/** True when the policy names this URL's host (with or without port). */
+export function isAllowedHost(policy: OutboundPolicy, url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return policy.allowedHosts.some(
+    (entry) => entry === host || entry === `${host}:${port}`,
+  );
+}
+
+const PRIVATE_V4 = new net.BlockList();
+for (const [network, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const) {
+  PRIVATE_V4.addSubnet(network, prefix, "ipv4");
+}
+const PRIVATE_V6 = new net.BlockList();
+PRIVATE_V6.addAddress("::", "ipv6");
+PRIVATE_V6.addAddress("::1", "ipv6");
+PRIVATE_V6.addSubnet("fc00::", 7, "ipv6");
+PRIVATE_V6.addSubnet("fe80::", 10, "ipv6");
+PRIVATE_V6.addSubnet("ff00::", 8, "ipv6");
+
+/** Loopback, private, link-local, unspecified, multicast or reserved. */
+export function isPrivateAddress(address: string): boolean {
+  if (net.isIPv4(address)) return PRIVATE_V4.check(address, "ipv4");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return PRIVATE_V4.check(mapped, "ipv4");
+  return PRIVATE_V6.check(address, "ipv6");
+}

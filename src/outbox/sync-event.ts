@@ -1,0 +1,15 @@
+/** The run changes that report back to the ticket (issue 6), in the
+ * order a run goes through them. */
+export const SYNC_EVENTS = [
+  "started",
+  "merge_request_opened",
+  "succeeded",
+  "failed",
+  "merged",
+] as const;
+
+export type SyncEvent = (typeof SYNC_EVENTS)[number];
+
+export function isSyncEvent(value: string): value is SyncEvent {
+  return (SYNC_EVENTS as readonly string[]).includes(value);
+}
