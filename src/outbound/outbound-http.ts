@@ -70,8 +70,10 @@ const systemResolve: Resolve = (hostname) =>
  */
 export function createOutboundHttp(
   policy: OutboundPolicy,
-  resolve: Resolve = systemResolve,
+  options: { resolve?: Resolve; timeoutMs?: number } = {},
 ): OutboundHttp {
+  const resolve = options.resolve ?? systemResolve;
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const guard = new AddressGuard(policy, resolve);
   const agent = new Agent({
     connect: { lookup: guard.lookup },
@@ -87,6 +89,7 @@ export function createOutboundHttp(
         checkScheme(policy, url, outbound.method);
         guard.checkLiteral(url);
         const response = await sendOnce(agent, {
+          timeoutMs: defaultTimeoutMs,
           ...outbound,
           method,
           url,
