@@ -22,6 +22,8 @@ import {
 } from "./ingress/rate-limits.ts";
 import { RefusalLog } from "./ingress/refusal-log.ts";
 import { transactionCommit } from "./ingress/transaction-commit.ts";
+import { createOutboundHttp } from "./outbound/outbound-http.ts";
+import { Dispatcher } from "./outbox/dispatcher.ts";
 import { JobListener } from "./queue/job-listener.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
 import { Worker } from "./queue/worker.ts";
@@ -48,6 +50,8 @@ export interface App {
   ingress: IngressContext;
   /** Absent in an api-only process. */
   worker: Worker | undefined;
+  /** Sends reporting-back messages; absent in an api-only process. */
+  dispatcher: Dispatcher | undefined;
   now: Clock;
   close(): Promise<void>;
 }
@@ -94,12 +98,24 @@ export async function createApp(
     });
   }
 
+  const outbound = createOutboundHttp(
+    {
+      allowPrivate: config.outboundAllowPrivate,
+      allowedHosts: config.outboundAllowHosts,
+    },
+    { timeoutMs: config.outboundTimeoutMs },
+  );
+  const dispatcher =
+    config.role === "api"
+      ? undefined
+      : new Dispatcher({ db, secretBox, http: outbound, logger, now });
   const worker =
     config.role === "api"
       ? undefined
       : createWorker(config, store, forge, metrics, logger, now, {
           secretBox,
           instanceSecrets: instanceSecrets(config, secrets),
+          onReports: () => dispatcher?.wake(),
         });
 
   // SQLite commits on a thread of its own (admission-thread.ts); a
@@ -142,6 +158,7 @@ export async function createApp(
     }
     worker.start();
   }
+  dispatcher?.start();
   // Jobs queued by other processes wake this one's worker at once.
   const listener =
     worker && config.databaseUrl
@@ -159,10 +176,13 @@ export async function createApp(
     forge,
     ingress,
     worker,
+    dispatcher,
     now,
     async close() {
       await listener?.stop();
       await worker?.stop();
+      await dispatcher?.stop();
+      await outbound.close();
       await ingress.refusals.flush();
       await admissions?.close();
       await store.close();
@@ -177,7 +197,11 @@ function createWorker(
   metrics: Metrics,
   logger: Logger,
   now: Clock,
-  secrets: { secretBox: SecretBox; instanceSecrets: string[] },
+  secrets: {
+    secretBox: SecretBox;
+    instanceSecrets: string[];
+    onReports: () => void;
+  },
 ): Worker {
   const agent = new AgentExecutor({
     db: store.db,
@@ -196,6 +220,7 @@ function createWorker(
     logger,
     now,
     metrics,
+    onReports: secrets.onReports,
     workflowSources: {
       forge,
       secretBox: secrets.secretBox,

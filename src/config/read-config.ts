@@ -15,6 +15,10 @@ export interface Config {
   /** The agent's limits per run, unless a trigger or workflow sets less. */
   agentBudgets: AgentBudgets;
   outboundAllowPrivate: boolean;
+  /** Hosts (`name` or `name:port`) reachable whatever they resolve to. */
+  outboundAllowHosts: string[];
+  /** How long one call to a tracker or callback may take. */
+  outboundTimeoutMs: number;
   configFile: string | undefined;
   logLevel: string;
   workerConcurrency: number;
@@ -110,6 +114,14 @@ const variables = {
   FLOWGATE_AGENT_MAX_DURATION_S: whole(10, 86_400).default(1800),
   FLOWGATE_AGENT_COMMAND_TIMEOUT_S: whole(1, 3600).default(300),
   FLOWGATE_OUTBOUND_ALLOW_PRIVATE: flag.default(false),
+  FLOWGATE_OUTBOUND_ALLOW_HOSTS: z
+    .string()
+    .regex(
+      /^[a-z0-9.:[\]-]+(,[a-z0-9.:[\]-]+)*$/i,
+      "must be a comma-separated list of host names, each with an optional :port",
+    )
+    .optional(),
+  FLOWGATE_OUTBOUND_TIMEOUT_S: whole(1, 300).default(10),
   FLOWGATE_CONFIG: z.string().min(1).optional(),
   FLOWGATE_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -171,6 +183,11 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
       commandTimeoutMs: read("FLOWGATE_AGENT_COMMAND_TIMEOUT_S") * SECOND_MS,
     },
     outboundAllowPrivate: read("FLOWGATE_OUTBOUND_ALLOW_PRIVATE"),
+    outboundAllowHosts: (read("FLOWGATE_OUTBOUND_ALLOW_HOSTS") ?? "")
+      .split(",")
+      .filter((host) => host !== "")
+      .map((host) => host.toLowerCase()),
+    outboundTimeoutMs: read("FLOWGATE_OUTBOUND_TIMEOUT_S") * SECOND_MS,
     configFile: read("FLOWGATE_CONFIG"),
     logLevel: read("FLOWGATE_LOG_LEVEL"),
     workerConcurrency: read("FLOWGATE_WORKER_CONCURRENCY"),

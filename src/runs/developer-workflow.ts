@@ -6,6 +6,7 @@ import type { Clock } from "../clock.ts";
 import type { ExecutionResult, Executor } from "../executors/executor.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
+import { enqueueReports } from "../outbox/enqueue-reports.ts";
 import type { Project } from "../projects/project.ts";
 import { FatalJobError, JobCanceledError } from "../queue/worker.ts";
 import type { Db } from "../store/database.ts";
@@ -35,6 +36,8 @@ export interface WorkflowDependencies {
   publicUrl: string;
   logger: Logger;
   now: Clock;
+  /** Called after a transaction wrote reporting-back messages. */
+  onReports?: (() => void) | undefined;
 }
 
 export interface WorkflowInput {
@@ -163,8 +166,15 @@ export async function runDeveloperWorkflow(
           .set({ merge_request_iid: opened.iid })
           .where("id", "=", run.id)
           .execute();
+        await enqueueReports(trx, {
+          runId: run.id,
+          event: "merge_request_opened",
+          at: deps.now(),
+          publicUrl: deps.publicUrl,
+        });
       },
     );
+    deps.onReports?.();
 
     // The partial work is on the branch and its merge request says it is
     // incomplete; the run itself fails with the reason. Retrying would

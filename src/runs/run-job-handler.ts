@@ -1,4 +1,6 @@
 import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
+import { enqueueReports } from "../outbox/enqueue-reports.ts";
+import type { SyncEvent } from "../outbox/sync-event.ts";
 import { findProject, type Project } from "../projects/project.ts";
 import type { Job } from "../queue/job.ts";
 import {
@@ -6,6 +8,7 @@ import {
   JobCanceledError,
   type JobHandler,
 } from "../queue/worker.ts";
+import type { Db } from "../store/database.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { findTrigger } from "../triggers/find-trigger.ts";
 import {
@@ -56,8 +59,11 @@ export class RunJobHandler implements JobHandler {
         at: startedAt,
         details: { attempt: job.attempts, worker: job.lockedBy },
       });
+      // A lapsed lease retaken has told the ticket already.
+      if (changed) await this.#report(trx, run.id, "started", startedAt);
       return true;
     });
+    this.deps.onReports?.();
     if (!moved) {
       throw new FatalJobError(`run ${run.id} is ${run.status}, not queued`);
     }
@@ -173,8 +179,23 @@ export class RunJobHandler implements JobHandler {
         details: error ? { error } : {},
         at,
       });
+      if (status === "succeeded" || status === "failed") {
+        await this.#report(trx, job.runId, status, at);
+      }
       return true;
     });
-    if (changed) metrics.runsFinished.inc({ status });
+    if (changed) {
+      metrics.runsFinished.inc({ status });
+      this.deps.onReports?.();
+    }
+  }
+
+  #report(trx: Db, runId: number, event: SyncEvent, at: Date) {
+    return enqueueReports(trx, {
+      runId,
+      event,
+      at,
+      publicUrl: this.deps.publicUrl,
+    });
   }
 }

@@ -11,6 +11,7 @@ import { initial } from "./migrations/001-initial.ts";
 import { sharedState } from "./migrations/002-shared-state.ts";
 import { providerRulesAndFollowUps } from "./migrations/003-provider-rules-and-follow-ups.ts";
 import { agent } from "./migrations/004-agent.ts";
+import { outbox } from "./migrations/005-outbox.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -47,6 +48,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "002-shared-state": sharedState(dialect),
     "003-provider-rules-and-follow-ups": providerRulesAndFollowUps(dialect),
     "004-agent": agent(dialect),
+    "005-outbox": outbox(dialect),
   };
 }
 

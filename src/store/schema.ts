@@ -19,6 +19,7 @@ export interface Database {
   settings: SettingTable;
   run_follow_ups: RunFollowUpTable;
   run_transcript_entries: RunTranscriptEntryTable;
+  outbox_messages: OutboxMessageTable;
 }
 
 /** Instance-wide values every process of a deployment shares. */
@@ -113,6 +114,8 @@ export interface RunTable {
   finished_at: Time | null;
   /** The executor's change summary, once the run has executed. */
   summary: string | null;
+  /** What reporting back keeps between a run's messages (005). */
+  sync_state: ColumnType<Json, Json | undefined>;
 }
 
 export interface RunEventTable {
@@ -183,6 +186,27 @@ export interface RunTranscriptEntryTable {
   at: Time;
   duration_ms: number | null;
   details: Json;
+}
+
+export interface OutboxMessageTable {
+  id: Generated<number>;
+  run_id: number;
+  project_id: number;
+  trigger_id: number | null;
+  event: string;
+  action: string;
+  /** The RunReport, as JSON. */
+  report: Json;
+  status: string;
+  attempts: ColumnType<number, number | undefined>;
+  next_attempt_at: Time;
+  give_up_at: Time;
+  locked_by: string | null;
+  locked_until: Time | null;
+  last_error: string | null;
+  created_at: Time;
+  updated_at: Time;
+  delivered_at: Time | null;
 }
 
 export interface RunFollowUpTable {

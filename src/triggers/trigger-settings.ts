@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { syncSchema } from "../outbox/sync-settings.ts";
 import {
   allowedCommands,
   branchTemplate,
@@ -31,9 +32,8 @@ const credentials = z
   .record(z.string(), z.string().max(4096))
   .refine((value) => Object.keys(value).length <= 16, "at most 16 keys");
 
-const sync = z
-  .record(z.string(), z.unknown())
-  .refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB");
+// What to report back, and where (docs/reporting-back.md).
+const sync = syncSchema;
 
 /** A provider's name for a user: an account id, a login, a user id. */
 const identity = z

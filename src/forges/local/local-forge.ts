@@ -13,7 +13,7 @@ import {
   createRepository,
 } from "./create-repository.ts";
 import type { LocalForgeContext } from "./local-forge-context.ts";
-import { mergeMergeRequest } from "./merge.ts";
+import { type MergedHook, mergeMergeRequest } from "./merge.ts";
 import {
   findOpenMergeRequest,
   getMergeRequest,
@@ -119,8 +119,9 @@ export class LocalForge implements Forge {
     project: ForgeProject,
     iid: number,
     signal?: AbortSignal,
+    onMerged?: MergedHook,
   ): Promise<MergeRequest> {
-    return mergeMergeRequest(this.context, project, iid, signal);
+    return mergeMergeRequest(this.context, project, iid, signal, onMerged);
   }
 
   readRepositoryFile(

@@ -4,6 +4,7 @@ import path from "node:path";
 import { GitError } from "../../git/git-error.ts";
 import { resolveCommit } from "../../git/resolve-commit.ts";
 import { runGit } from "../../git/run-git.ts";
+import type { Db } from "../../store/database.ts";
 import type { ForgeProject, MergeRequest } from "../forge.ts";
 import { ForgeConflictError } from "../forge-conflict-error.ts";
 import { ForgeNotFoundError } from "../forge-not-found-error.ts";
@@ -24,6 +25,7 @@ export async function mergeMergeRequest(
   project: ForgeProject,
   iid: number,
   signal?: AbortSignal,
+  onMerged?: MergedHook,
 ): Promise<MergeRequest> {
   const row = await context.db
     .selectFrom("merge_requests")
@@ -51,7 +53,7 @@ export async function mergeMergeRequest(
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "flowgate-merge-"));
   try {
     const sha = await mergeInClone(bare, scratch, name, row, signal);
-    return await recordMerge(context, project, row, sha);
+    return await recordMerge(context, project, row, sha, onMerged);
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
@@ -132,26 +134,35 @@ async function hasUnmergedFiles(
   return unmerged.trim() !== "";
 }
 
+/** Writes what a merge causes (reporting back) in the transaction that
+ * records the merge. */
+export type MergedHook = (trx: Db, merged: MergeRequestRow) => Promise<void>;
+
 async function recordMerge(
   context: LocalForgeContext,
   project: ForgeProject,
   row: MergeRequestRow,
   sha: string,
+  onMerged: MergedHook | undefined,
 ): Promise<MergeRequest> {
   const now = context.now().toISOString();
-  const merged = await context.db
-    .updateTable("merge_requests")
-    .set({
-      state: "merged",
-      draft: 0,
-      merge_commit_sha: sha,
-      merged_at: now,
-      updated_at: now,
-    })
-    .where("id", "=", row.id)
-    .where("state", "=", "opened")
-    .returningAll()
-    .executeTakeFirst();
+  const merged = await context.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable("merge_requests")
+      .set({
+        state: "merged",
+        draft: 0,
+        merge_commit_sha: sha,
+        merged_at: now,
+        updated_at: now,
+      })
+      .where("id", "=", row.id)
+      .where("state", "=", "opened")
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await onMerged?.(trx, updated);
+    return updated;
+  });
 
   if (!merged) {
     throw new ForgeConflictError(

@@ -6,6 +6,7 @@ import { deliveryRoutes } from "./deliveries.ts";
 import { mergeRequestRoutes } from "./merge-requests.ts";
 import { projectRoutes } from "./projects.ts";
 import { repositoryRoutes } from "./repository.ts";
+import { runMessageRoutes } from "./run-messages.ts";
 import { runRoutes } from "./runs.ts";
 import { triggerRoutes } from "./triggers.ts";
 
@@ -24,6 +25,7 @@ export function adminRoutes(app: App) {
       projectRoutes,
       triggerRoutes,
       runRoutes,
+      runMessageRoutes,
       deliveryRoutes,
       auditEventRoutes,
       mergeRequestRoutes,

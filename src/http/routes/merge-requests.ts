@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { App } from "../../app.ts";
 import { recordAuditEvent } from "../../audit/audit-event.ts";
+import { enqueueReports } from "../../outbox/enqueue-reports.ts";
+import type { Db } from "../../store/database.ts";
 import { notFound } from "../http-error.ts";
 import { readPage, setPageHeaders } from "../paging.ts";
 import { parseInput } from "../parse-body.ts";
@@ -40,7 +42,13 @@ export function mergeRequestRoutes(app: App) {
     server.post(`${BASE}/:iid/merge`, async (request) => {
       const project = await projectParam(app, request);
       const iid = numericParam(request, "iid", "Merge Request");
-      const merged = await app.forge.mergeMergeRequest(project, iid);
+      const merged = await app.forge.mergeMergeRequest(
+        project,
+        iid,
+        undefined,
+        (trx, row) => reportMerged(trx, row, app),
+      );
+      app.dispatcher?.wake();
       const context = changeContext(app, request);
       await recordAuditEvent(app.store.db, {
         actor: context.actor,
@@ -53,4 +61,26 @@ export function mergeRequestRoutes(app: App) {
       return merged;
     });
   };
+}
+
+/** Tells the ticket of the newest run on the merge request. */
+async function reportMerged(
+  trx: Db,
+  mergeRequest: { project_id: number; iid: number },
+  app: App,
+): Promise<void> {
+  const run = await trx
+    .selectFrom("runs")
+    .select("id")
+    .where("project_id", "=", mergeRequest.project_id)
+    .where("merge_request_iid", "=", mergeRequest.iid)
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  if (!run) return;
+  await enqueueReports(trx, {
+    runId: run.id,
+    event: "merged",
+    at: app.now(),
+    publicUrl: app.config.publicUrl,
+  });
 }

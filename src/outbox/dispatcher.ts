@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
+import type { SecretBox } from "../crypto/secret-box.ts";
+import { OutboundError } from "../outbound/outbound-errors.ts";
+import type { OutboundHttp } from "../outbound/outbound-http.ts";
+import type { Db } from "../store/database.ts";
+import { claimMessage } from "./claim-message.ts";
+import { deliverMessage, UndeliverableError } from "./deliver-message.ts";
+import type { OutboxRow } from "./outbox-message.ts";
+import { markDelivered, markFailed } from "./settle-message.ts";
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const BACKOFF_BASE_MS = 1 * SECOND_MS;
+const BACKOFF_MAX_MS = 10 * MINUTE_MS;
+const MAX_ERROR_CHARS = 1000;
+
+export interface DispatcherOptions {
+  db: Db;
+  secretBox: SecretBox;
+  http: OutboundHttp;
+  logger: Logger;
+  now: Clock;
+  /** Messages in flight at once. */
+  concurrency?: number;
+  /** How long a claimed message is held; past it another may take it. */
+  leaseMs?: number;
+  /** A fallback for due retries and other processes' messages. */
+  pollMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Sends the outbox's messages to the external systems. `wake()` is called
+ * after a transaction writes messages, so the "on it" comment leaves at
+ * once; the poll finds retries that fell due and messages written by
+ * other processes (an API process's merge, say).
+ */
+export class Dispatcher {
+  readonly id = `dispatcher-${randomUUID()}`;
+  readonly #options: Required<DispatcherOptions>;
+  readonly #holding = new Set<number>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #controller = new AbortController();
+  #filling = false;
+  #wokenWhileFilling = false;
+  #stopped = true;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = {
+      concurrency: 4,
+      leaseMs: MINUTE_MS,
+      pollMs: 500,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.wake(), this.#options.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#filling) {
+      this.#wokenWhileFilling = true;
+      return;
+    }
+    this.#filling = true;
+    this.#fill()
+      .catch((error: unknown) =>
+        this.#options.logger.error({ err: error }, "claiming messages failed"),
+      )
+      .finally(() => {
+        this.#filling = false;
+        if (this.#wokenWhileFilling) {
+          this.#wokenWhileFilling = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops claiming, lets messages in flight finish for a moment, then
+   * aborts them; an aborted message's lease lets it be sent again. */
+  async stop(graceMs = 5 * SECOND_MS): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    const all = Promise.allSettled([...this.#inFlight]);
+    const timeout = new Promise((resolve) =>
+      setTimeout(resolve, graceMs).unref(),
+    );
+    await Promise.race([all, timeout]);
+    this.#controller.abort();
+    await all;
+  }
+
+  async #fill(): Promise<void> {
+    const { db, concurrency, leaseMs, now } = this.#options;
+    while (!this.#stopped && this.#holding.size < concurrency) {
+      const message = await claimMessage(db, {
+        dispatcherId: this.id,
+        now: now(),
+        leaseMs,
+        holding: this.#holding,
+      });
+      if (!message) return;
+      this.#holding.add(message.id);
+      const done = this.#send(message).finally(() => {
+        this.#holding.delete(message.id);
+        this.#inFlight.delete(done);
+        this.wake();
+      });
+      this.#inFlight.add(done);
+    }
+  }
+
+  async #send(message: OutboxRow): Promise<void> {
+    const { db, secretBox, http, logger, now } = this.#options;
+    const log = logger.child({
+      run_id: message.run_id,
+      message_id: message.id,
+      event: message.event,
+      action: message.action,
+      attempt: message.attempts,
+    });
+    const started = now();
+    try {
+      const outcome = await deliverMessage(
+        { db, secretBox, http, now: started, signal: this.#controller.signal },
+        message,
+      );
+      const at = now();
+      await markDelivered(
+        db,
+        message,
+        { state: outcome.state ?? {}, details: outcome.details ?? {} },
+        at,
+        at.getTime() - started.getTime(),
+      );
+      log.info("message delivered");
+    } catch (caught) {
+      if (this.#controller.signal.aborted) {
+        log.warn("message interrupted by shutdown; its lease will lapse");
+        return;
+      }
+      const error = asError(caught);
+      const at = now();
+      const retryAt = this.#retryAt(message, error, at);
+      await markFailed(
+        db,
+        message,
+        { error: error.message.slice(0, MAX_ERROR_CHARS), retryAt },
+        at,
+        at.getTime() - started.getTime(),
+      ).catch((settleError: unknown) =>
+        log.error({ err: settleError }, "recording a message failure failed"),
+      );
+      if (retryAt) {
+        log.warn({ err: error, retry_at: retryAt }, "message will retry");
+      } else {
+        log.error({ err: error }, "message gave up");
+      }
+    }
+  }
+
+  /** When to try again, or undefined to give up: a refusal or a
+   * message with nowhere to go gives up at once; other failures (5xx,
+   * 429, time-outs, the database briefly away) retry at the server's
+   * Retry-After when it gave one, else after an exponential backoff with
+   * full jitter, never past the message's give-up time. */
+  #retryAt(message: OutboxRow, error: Error, at: Date): Date | undefined {
+    if (error instanceof UndeliverableError) return undefined;
+    if (error instanceof OutboundError && !error.transient) return undefined;
+    const ceiling = Math.min(
+      BACKOFF_MAX_MS,
+      BACKOFF_BASE_MS * 2 ** (message.attempts - 1),
+    );
+    const asked =
+      error instanceof OutboundError ? error.retryAfterMs : undefined;
+    const delay = asked ?? Math.round(ceiling * this.#options.random());
+    const retryAt = new Date(at.getTime() + delay);
+    return retryAt.getTime() <= Date.parse(message.give_up_at)
+      ? retryAt
+      : undefined;
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error
+    ? value
+    : new Error(String(value), { cause: value });
+}

@@ -1,0 +1,104 @@
+import { sourceNamed } from "../sources/registry.ts";
+import type { Db } from "../store/database.ts";
+import type { OutboxAction } from "./outbox-message.ts";
+import { readSyncSettings } from "./read-sync-settings.ts";
+import type { RunReport } from "./run-report.ts";
+import type { SyncEvent } from "./sync-event.ts";
+
+export interface ReportChange {
+  runId: number;
+  event: SyncEvent;
+  at: Date;
+  publicUrl: string;
+}
+
+/**
+ * Writes the messages a run change calls for, inside the transaction
+ * that makes the change, so that a change is never committed without
+ * its messages nor a message without its change. The run is read inside
+ * the same transaction: the report shows it as this change leaves it.
+ * Answers how many messages were written.
+ */
+export async function enqueueReports(
+  trx: Db,
+  change: ReportChange,
+): Promise<number> {
+  const run = await trx
+    .selectFrom("runs")
+    .leftJoin("triggers", "triggers.id", "runs.trigger_id")
+    .leftJoin("projects", "projects.id", "runs.project_id")
+    .select([
+      "runs.id",
+      "runs.project_id",
+      "runs.trigger_id",
+      "runs.status",
+      "runs.external_system",
+      "runs.external_reference",
+      "runs.external_url",
+      "runs.branch",
+      "runs.merge_request_iid",
+      "runs.error",
+      "triggers.source",
+      "triggers.sync",
+      "triggers.credentials",
+      "projects.path as project_path",
+    ])
+    .where("runs.id", "=", change.runId)
+    .executeTakeFirst();
+  if (!run?.source || run.sync === null) return 0;
+
+  const sync = readSyncSettings(run.sync);
+  if (!sync.on[change.event]) return 0;
+  const reporter = sourceNamed(run.source)?.reporter;
+  const actions: OutboxAction[] = [
+    ...(reporter && run.credentials !== null
+      ? reporter.actions(change.event, sync)
+      : []),
+    ...(sync.callbackUrl ? (["callback"] as const) : []),
+  ];
+  if (actions.length === 0) return 0;
+
+  const runUrl = `${change.publicUrl}/api/v4/projects/${run.project_id}/workflows/runs/${run.id}`;
+  const report: RunReport = {
+    event: change.event,
+    runId: run.id,
+    runUrl,
+    status: run.status,
+    externalSystem: run.external_system,
+    externalReference: run.external_reference,
+    externalUrl: run.external_url,
+    branch: run.branch,
+    mergeRequest:
+      run.merge_request_iid === null
+        ? null
+        : {
+            iid: run.merge_request_iid,
+            webUrl: `${change.publicUrl}/${run.project_path}/-/merge_requests/${run.merge_request_iid}`,
+          },
+    error: run.error,
+    at: change.at.toISOString(),
+  };
+  const at = change.at.toISOString();
+  const giveUpAt = new Date(
+    change.at.getTime() + sync.giveUpAfterMs,
+  ).toISOString();
+  await trx
+    .insertInto("outbox_messages")
+    .values(
+      actions.map((action) => ({
+        run_id: run.id,
+        project_id: run.project_id,
+        trigger_id: run.trigger_id,
+        event: change.event,
+        action,
+        report: JSON.stringify(report),
+        status: "pending",
+        next_attempt_at: at,
+        give_up_at: giveUpAt,
+        created_at: at,
+        updated_at: at,
+      })),
+    )
+    .execute();
+  return actions.length;
+}
