@@ -1,6 +1,11 @@
 import { lookup } from "node:dns/promises";
 import net from "node:net";
+import { isPrivateAddress } from "../outbound/outbound-policy.ts";
 import { ModelSettingsError } from "./model-errors.ts";
+
+// TODO: test/models/model-endpoint.test.ts imports isPrivateAddress from
+// here; once it imports outbound-policy.ts, drop this re-export.
+export { isPrivateAddress };
 
 /**
  * Refuses a model endpoint on a loopback, private, link-local or
@@ -33,29 +38,4 @@ export async function assertEndpointAllowed(
         `${refused}; set FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true to allow it`,
     );
   }
-}
-
-const PRIVATE_V4 = new net.BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-] as const) {
-  PRIVATE_V4.addSubnet(network, prefix, "ipv4");
-}
-const PRIVATE_V6 = new net.BlockList();
-PRIVATE_V6.addAddress("::", "ipv6");
-PRIVATE_V6.addAddress("::1", "ipv6");
-PRIVATE_V6.addSubnet("fc00::", 7, "ipv6");
-PRIVATE_V6.addSubnet("fe80::", 10, "ipv6");
-
-export function isPrivateAddress(address: string): boolean {
-  if (net.isIPv4(address)) return PRIVATE_V4.check(address, "ipv4");
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return PRIVATE_V4.check(mapped, "ipv4");
-  return PRIVATE_V6.check(address, "ipv6");
 }

@@ -53,7 +53,9 @@ export interface OutboundHttp {
    * throws an OutboundStatusError (transient for 408, 429 and 5xx, with
    * the server's Retry-After), a failure to connect or a time-out an
    * OutboundNetworkError, a refused address an OutboundRefusedError.
-   * Redirects are followed (at most five), each target checked anew.
+   * Redirects are followed (at most five), each target checked anew;
+   * one to another origin carries none of the caller's headers but
+   * `accept` and `content-type`, since any other may hold a credential.
    */
   send(outbound: OutboundRequest): Promise<OutboundResponse>;
   close(): Promise<void>;
@@ -75,37 +77,46 @@ export function createOutboundHttp(
   const resolve = options.resolve ?? systemResolve;
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const guard = new AddressGuard(policy, resolve);
-  const agent = new Agent({
-    connect: { lookup: guard.lookup },
-    keepAliveTimeout: 10 * SECOND_MS,
-  });
+  // A lookup is told the host but not the port, and an allowed host may
+  // be named with its port; so the URL picks the agent, and only the
+  // agent for allowed hosts lets a name resolve to a private address.
+  const guarded = newAgent(guard.lookup(policy.allowPrivate));
+  const allowed = newAgent(guard.lookup(true));
 
   return {
     async send(outbound) {
       let url = parseUrl(outbound);
       let method = outbound.method;
       let body = bodyOf(outbound);
+      let headers = outbound.headers ?? {};
       for (let hop = 0; ; hop += 1) {
-        checkScheme(policy, url, outbound.method);
-        guard.checkLiteral(url);
+        checkScheme(policy, url, method);
+        guard.checkLiteral(url, method);
+        const agent = isAllowedHost(policy, url) ? allowed : guarded;
         const response = await sendOnce(agent, {
           timeoutMs: defaultTimeoutMs,
           ...outbound,
           method,
           url,
+          headers,
           body,
         });
         const location = response.headers.location;
         if (!isRedirect(response.status) || location === undefined) {
-          return finish(outbound.method, url, response);
+          return finish(method, url, response);
         }
+        const what = `${method} ${describe(url)}`;
         if (hop >= MAX_REDIRECTS) {
-          throw new OutboundNetworkError(
-            `${outbound.method} ${describe(url)} redirected more than ` +
-              `${MAX_REDIRECTS} times`,
+          throw new OutboundError(
+            `${what} redirected more than ${MAX_REDIRECTS} times`,
+            false,
           );
         }
-        url = new URL(location, url);
+        const next = redirectTarget(what, location, url);
+        if (next.origin !== url.origin) {
+          headers = headersForAnotherOrigin(headers);
+        }
+        url = next;
         // 303, and 301/302 after a POST, continue as GET without a body,
         // as browsers and fetch do.
         if (
@@ -118,8 +129,17 @@ export function createOutboundHttp(
         }
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      await Promise.all([guarded.close(), allowed.close()]);
+    },
   };
+}
+
+function newAgent(lookup: Lookup): Agent {
+  return new Agent({
+    connect: { lookup },
+    keepAliveTimeout: 10 * SECOND_MS,
+  });
 }
 
 interface RawResponse {
@@ -166,7 +186,7 @@ async function sendOnce(
       if (size > limit) {
         answer.body.destroy();
         throw new OutboundError(
-          `${what} answered more than ${Math.round(limit / KIB)} KiB`,
+          `${what} answered more than ${limit} bytes`,
           false,
         );
       }
@@ -189,7 +209,9 @@ async function sendOnce(
       );
     }
     const refused = refusalIn(error);
-    if (refused) throw refused;
+    if (refused) {
+      throw new OutboundRefusedError(`${what} refused: ${refused.message}`);
+    }
     throw new OutboundNetworkError(`${what} failed: ${reasonOf(error)}`, {
       cause: error,
     });
@@ -224,6 +246,21 @@ function finish(
   };
 }
 
+/** The signature net.connect expects of its `lookup` option. */
+type Lookup = (
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: (
+    error: NodeJS.ErrnoException | null,
+    address: string | dns.LookupAddress[],
+    family?: number,
+  ) => void,
+) => void;
+
+const HOW_TO_ALLOW_PRIVATE =
+  "set FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true, or name the host in " +
+  "FLOWGATE_OUTBOUND_ALLOW_HOSTS, to allow it";
+
 /** Checks every address a host name resolves to, at connection time. */
 class AddressGuard {
   constructor(
@@ -232,67 +269,55 @@ class AddressGuard {
   ) {}
 
   /** Literal addresses are not looked up, so they are checked here. */
-  checkLiteral(url: URL): void {
+  checkLiteral(url: URL, method: string): void {
     const host = bareHost(url);
     if (!net.isIP(host)) return;
-    if (this.#allows(url)) return;
-    if (isPrivateAddress(host)) throw privateRefusal(host, host);
+    if (this.policy.allowPrivate || isAllowedHost(this.policy, url)) return;
+    if (isPrivateAddress(host)) {
+      throw new OutboundRefusedError(
+        `${method} ${describe(url)} refused: ${host} is a private ` +
+          `address; ${HOW_TO_ALLOW_PRIVATE}`,
+      );
+    }
   }
 
-  #allows(url: URL): boolean {
-    return this.policy.allowPrivate || isAllowedHost(this.policy, url);
+  /** Unless `allowPrivate`, the lookup fails when any address of the
+   * name is private. */
+  lookup(allowPrivate: boolean): Lookup {
+    return (hostname, options, callback) => {
+      this.resolve(hostname).then(
+        (addresses) => {
+          const refused = allowPrivate
+            ? undefined
+            : addresses.find((entry) => isPrivateAddress(entry.address));
+          if (refused) {
+            // sendOnce finds this refusal and names the request in it.
+            const error = new OutboundRefusedError(
+              `${hostname} resolves to the private address ` +
+                `${refused.address}; ${HOW_TO_ALLOW_PRIVATE}`,
+            );
+            callback(error, "", 0);
+            return;
+          }
+          const wanted =
+            options.family === 4 || options.family === 6
+              ? addresses.filter((entry) => entry.family === options.family)
+              : addresses;
+          if (options.all) {
+            callback(null, wanted);
+            return;
+          }
+          const [first] = wanted;
+          if (!first) {
+            callback(notFound(hostname), "", 0);
+            return;
+          }
+          callback(null, first.address, first.family);
+        },
+        (error: NodeJS.ErrnoException) => callback(error, "", 0),
+      );
+    };
   }
-
-  // The signature net.connect expects of its `lookup` option.
-  readonly lookup = (
-    hostname: string,
-    options: dns.LookupOptions,
-    callback: (
-      error: NodeJS.ErrnoException | null,
-      address: string | dns.LookupAddress[],
-      family?: number,
-    ) => void,
-  ): void => {
-    this.resolve(hostname).then(
-      (addresses) => {
-        const allowed =
-          this.policy.allowPrivate ||
-          this.policy.allowedHosts.some(
-            (entry) => entry.split(":")[0] === hostname.toLowerCase(),
-          );
-        const refused = allowed
-          ? undefined
-          : addresses.find((entry) => isPrivateAddress(entry.address));
-        if (refused) {
-          callback(privateRefusal(hostname, refused.address), "", 0);
-          return;
-        }
-        const wanted =
-          options.family === 4 || options.family === 6
-            ? addresses.filter((entry) => entry.family === options.family)
-            : addresses;
-        if (options.all) {
-          callback(null, wanted);
-          return;
-        }
-        const [first] = wanted;
-        if (!first) {
-          callback(notFound(hostname), "", 0);
-          return;
-        }
-        callback(null, first.address, first.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, "", 0),
-    );
-  };
-}
-
-function privateRefusal(host: string, address: string): OutboundRefusedError {
-  return new OutboundRefusedError(
-    `${host} resolves to the private address ${address}; set ` +
-      "FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true, or name the host in " +
-      "FLOWGATE_OUTBOUND_ALLOW_HOSTS, to allow it",
-  );
 }
 
 function checkScheme(policy: OutboundPolicy, url: URL, method: string): void {
@@ -313,10 +338,37 @@ function parseUrl(outbound: OutboundRequest): URL {
   try {
     return new URL(outbound.url);
   } catch {
+    // Not echoed: the text may hold a password or a token.
     throw new OutboundRefusedError(
-      `${outbound.method}: "${outbound.url.slice(0, 100)}" is not a URL`,
+      `${outbound.method} refused: the address given ` +
+        `(${outbound.url.length} characters) is not a URL`,
     );
   }
+}
+
+function redirectTarget(what: string, location: string, base: URL): URL {
+  try {
+    return new URL(location, base);
+  } catch (error) {
+    throw new OutboundError(
+      `${what} redirected to a Location that is not a URL`,
+      false,
+      { cause: error },
+    );
+  }
+}
+
+/** Caller's headers a redirect may carry to another origin. */
+const CROSS_ORIGIN_HEADERS = new Set(["accept", "content-type"]);
+
+function headersForAnotherOrigin(
+  headers: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) =>
+      CROSS_ORIGIN_HEADERS.has(name.toLowerCase()),
+    ),
+  );
 }
 
 function bodyOf(outbound: OutboundRequest) {

@@ -48,7 +48,8 @@ PRIVATE_V6.addSubnet("ff00::", 8, "ipv6");
 /** Loopback, private, link-local, unspecified, multicast or reserved. */
 export function isPrivateAddress(address: string): boolean {
   if (net.isIPv4(address)) return PRIVATE_V4.check(address, "ipv4");
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return PRIVATE_V4.check(mapped, "ipv4");
-  return PRIVATE_V6.check(address, "ipv6");
+  // BlockList checks an IPv4-mapped address against the IPv4 ranges in
+  // either spelling: the URL parser writes ::ffff:127.0.0.1 as
+  // ::ffff:7f00:1, which a dotted-quad pattern would let through.
+  return PRIVATE_V4.check(address, "ipv6") || PRIVATE_V6.check(address, "ipv6");
 }
