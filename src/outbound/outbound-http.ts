@@ -330,7 +330,8 @@ function checkScheme(policy: OutboundPolicy, url: URL, method: string): void {
   }
   throw new OutboundRefusedError(
     `${method} ${describe(url)} refused: only https is allowed; name the ` +
-      "host in FLOWGATE_OUTBOUND_ALLOW_HOSTS to allow plain http to it",
+      "host in FLOWGATE_OUTBOUND_ALLOW_HOSTS (or, for tests and labs, set " +
+      "FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true) to allow plain http to it",
   );
 }
 
