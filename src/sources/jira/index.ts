@@ -3,8 +3,10 @@ import { applyRules } from "../apply-rules.ts";
 import { afterSha256Prefix, verifyHexHmac } from "../hex-hmac.ts";
 import { parsePayload } from "../parse-payload.ts";
 import type { InboundDelivery, NormalizeResult, Source } from "../source.ts";
+import { JIRA_CLOUD } from "./jira-flavour.ts";
 import { jiraPayload } from "./payload.ts";
 import { readJiraEvent } from "./read-event.ts";
+import { jiraReporter } from "./report.ts";
 
 /**
  * The parts Jira Cloud and Data Center share: `X-Hub-Signature:
@@ -43,7 +45,10 @@ export function jiraFamilySource(name: "jira" | "jira_dc"): Source {
   };
 }
 
-export const jiraSource = jiraFamilySource("jira");
+export const jiraSource: Source = {
+  ...jiraFamilySource("jira"),
+  reporter: jiraReporter(JIRA_CLOUD),
+};
 
 function commentId(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
