@@ -5,6 +5,7 @@ import { parsePayload } from "../parse-payload.ts";
 import type { InboundDelivery, NormalizeResult, Source } from "../source.ts";
 import { githubPayload } from "./payload.ts";
 import { readGithubEvent } from "./read-event.ts";
+import { githubReporter } from "./report.ts";
 
 /** GitHub Issues: repository or organization webhooks with a secret. */
 export const githubSource: Source = {
@@ -43,4 +44,6 @@ export const githubSource: Source = {
     if ("kind" in event) return event;
     return applyRules(event, trigger, "github");
   },
+
+  reporter: githubReporter,
 };

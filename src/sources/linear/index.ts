@@ -4,6 +4,7 @@ import { parsePayload } from "../parse-payload.ts";
 import type { NormalizeResult, Source } from "../source.ts";
 import { linearEnvelope } from "./payload.ts";
 import { readLinearEvent } from "./read-event.ts";
+import { linearReporter } from "./report.ts";
 import { verifyLinear } from "./verify.ts";
 
 /** Linear data-change webhooks for Issues and Comments. */
@@ -20,4 +21,6 @@ export const linearSource: Source = {
     if ("kind" in event) return event;
     return applyRules(event, trigger, "linear");
   },
+
+  reporter: linearReporter,
 };
