@@ -9,6 +9,7 @@ import {
 } from "../standard-webhooks.ts";
 import { servicenowPayload } from "./payload.ts";
 import { readServicenowEvent } from "./read-event.ts";
+import { servicenowReporter } from "./report.ts";
 
 /**
  * ServiceNow business rules with an outbound REST message. ServiceNow
@@ -50,6 +51,8 @@ export const servicenowSource: Source = {
     const payload = parsePayload(servicenowPayload, body);
     return applyRules(readServicenowEvent(payload), trigger, "servicenow");
   },
+
+  reporter: servicenowReporter,
 };
 
 /** A script may send DESIGN.md's generic body instead. */

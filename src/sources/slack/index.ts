@@ -2,6 +2,7 @@ import type { Trigger } from "../../triggers/trigger.ts";
 import type { NormalizeResult, Source, SourceAnswer } from "../source.ts";
 import { parseSlack } from "./parse.ts";
 import { readSlackDelivery } from "./read-delivery.ts";
+import { slackReporter } from "./report.ts";
 import { verifySlack } from "./verify.ts";
 
 /**
@@ -34,6 +35,7 @@ export const slackSource: Source = {
   },
 
   present: presentToSlack,
+  reporter: slackReporter,
 };
 
 /**

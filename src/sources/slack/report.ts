@@ -1,0 +1,167 @@
+import { OutboundError } from "../../outbound/outbound-errors.ts";
+import type {
+  ReportCall,
+  Reporter,
+  ReportOutcome,
+} from "../../outbox/reporter.ts";
+import { slackText } from "./mrkdwn.ts";
+import { slackReplyTo } from "./reply-to.ts";
+import { postToResponseUrl, SpentResponseUrl } from "./response-url.ts";
+import { callSlack, SlackApiError, slackApiUrl } from "./web-api.ts";
+
+const MINUTE_MS = 60 * 1000;
+/** Slack lets a response_url post 5 times within 30 minutes. */
+const RESPONSE_URL_LIFETIME_MS = 30 * MINUTE_MS;
+const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_HOSTS = ["hooks.slack.com", "hooks.slack-gov.com"];
+
+/**
+ * Keeps one tracking message per run, edited as the run goes on:
+ * 1. While the slash command's response_url takes posts, through it:
+ *    the first post adds an in-channel message, later ones replace it
+ *    (`replace_original`), so a resend replaces rather than adds.
+ *    Slack counts from the command; Flowgate from the first post (state
+ *    `slack_response_first_used_at`), using report times, and moves on
+ *    when Slack says the URL is spent.
+ * 2. Afterwards, and for app mentions: chat.postMessage once (in the
+ *    mention's thread), then chat.update of that message (state
+ *    `slack_channel`, `slack_ts`).
+ * A response_url message cannot be edited with the Web API, so a run
+ * that outlives its response_url ends with a second message.
+ */
+export const slackReporter: Reporter = {
+  actions(event, sync) {
+    return sync.comment && sync.on[event] ? ["comment"] : [];
+  },
+
+  async deliver(call) {
+    if (call.action !== "comment") {
+      throw new OutboundError(
+        `Slack cannot ${call.action}: it keeps a message, nothing more`,
+        false,
+      );
+    }
+    const text = slackText(call.report);
+    const { slack_channel: channel, slack_ts: ts } = call.state;
+    if (channel && ts) return updateMessage(call, channel, ts, text);
+
+    const url = usableResponseUrl(call);
+    if (url === undefined) return postMessage(call, text);
+    try {
+      return await postThroughResponseUrl(call, url, text);
+    } catch (error) {
+      if (!(error instanceof SpentResponseUrl)) throw error;
+      return postMessage(call, text, { slack_response_spent: "true" });
+    }
+  },
+
+  replyTo: slackReplyTo,
+};
+
+function usableResponseUrl(call: ReportCall): string | undefined {
+  const url = call.replyTo.response_url;
+  const { state } = call;
+  if (!url || state.slack_response_spent === "true") return undefined;
+  if (Number(state.slack_response_uses ?? 0) >= RESPONSE_URL_USES) {
+    return undefined;
+  }
+  const first = state.slack_response_first_used_at;
+  const age = first ? Date.parse(call.report.at) - Date.parse(first) : 0;
+  if (age >= RESPONSE_URL_LIFETIME_MS) return undefined;
+  return isSlackHook(url, call.credentials) ? url : undefined;
+}
+
+/** Slack's own hosts; in tests the host `credentials.api_url` names. */
+function isSlackHook(
+  url: string,
+  credentials: Readonly<Record<string, string>>,
+): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  if (credentials.api_url !== undefined) {
+    return parsed.origin === new URL(slackApiUrl(credentials)).origin;
+  }
+  return (
+    parsed.protocol === "https:" && RESPONSE_URL_HOSTS.includes(parsed.host)
+  );
+}
+
+async function postThroughResponseUrl(
+  call: ReportCall,
+  url: string,
+  text: string,
+): Promise<ReportOutcome> {
+  const uses = Number(call.state.slack_response_uses ?? 0);
+  // The first post cannot replace: the command's own answer was
+  // ephemeral, and Slack does not turn one into an in-channel message.
+  // So a first post whose answer was lost is posted again.
+  await postToResponseUrl(call, url, {
+    response_type: "in_channel",
+    replace_original: uses > 0,
+    text,
+  });
+  return {
+    state: {
+      slack_response_uses: String(uses + 1),
+      slack_response_first_used_at:
+        call.state.slack_response_first_used_at ?? call.report.at,
+    },
+    details: { via: "response_url", use: uses + 1 },
+  };
+}
+
+/**
+ * Posts the tracking message. Known limit: a post whose answer was lost
+ * (a time-out after Slack took it) is posted again on the resend, since
+ * finding it would take conversations.history, another scope and a
+ * read per attempt. Should duplicates matter, search the channel for
+ * the run's URL (the marker) before posting.
+ */
+async function postMessage(
+  call: ReportCall,
+  text: string,
+  extraState: Record<string, string> = {},
+): Promise<ReportOutcome> {
+  const { channel, thread_ts: threadTs } = call.replyTo;
+  if (!channel) {
+    throw new OutboundError(
+      `Run ${call.report.runId}'s Slack request named no channel, and ` +
+        "Slack's response_url is spent or absent: there is nowhere to " +
+        "post; start runs with the slash command or an app mention",
+      false,
+    );
+  }
+  const answer = await callSlack(call, "chat.postMessage", {
+    channel,
+    text,
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    unfurl_links: false,
+    unfurl_media: false,
+  });
+  if (!answer.ts) {
+    throw new OutboundError("Slack's chat.postMessage answered no ts", false);
+  }
+  const posted = answer.channel ?? channel;
+  return {
+    state: { ...extraState, slack_channel: posted, slack_ts: answer.ts },
+    details: { via: "chat.postMessage", channel: posted, ts: answer.ts },
+  };
+}
+
+async function updateMessage(
+  call: ReportCall,
+  channel: string,
+  ts: string,
+  text: string,
+): Promise<ReportOutcome> {
+  try {
+    await callSlack(call, "chat.update", { channel, ts, text });
+  } catch (error) {
+    // Someone deleted the tracking message: start a new one.
+    if (error instanceof SlackApiError && error.code === "message_not_found") {
+      return postMessage(call, text);
+    }
+    throw error;
+  }
+  return { details: { via: "chat.update", channel, ts } };
+}

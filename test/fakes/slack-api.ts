@@ -1,0 +1,192 @@
+import { randomBytes } from "node:crypto";
+import {
+  type Answer,
+  type ReceivedRequest,
+  type ServerFault,
+  startFaultServer,
+} from "./fault-server.ts";
+import { BOT_USER, TEAM } from "./slack-payloads.ts";
+
+/**
+ * A fake of the Slack endpoints Flowgate reports through, on a real
+ * port: slash commands' response_urls (made per test, 5 uses, expiry on
+ * demand; answers `{"ok": true}`, refusals 404 with `expired_url` or
+ * `used_url`) and the Web API's chat.postMessage and chat.update, which
+ * answer HTTP 200 with `{"ok": true, …}` or `{"ok": false, "error"}`.
+ */
+
+const RESPONSE_URL_USES = 5;
+const BOT_ID = "B0FLOWGATE";
+
+export interface FakeSlackOptions {
+  botToken: string;
+  /** Channels that exist; the bot is a member of those it joined. */
+  channels: { id: string; joined: boolean }[];
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  threadTs?: string;
+  edits: number;
+}
+
+export interface FakeResponseUrl {
+  url: string;
+  path: string;
+  /** In-channel messages posted through it, as shown now. */
+  messages: { text: string }[];
+  uses: number;
+  expired: boolean;
+}
+
+export interface FakeSlack {
+  url: string;
+  /** The Web API's base, for `credentials.api_url`. */
+  apiUrl: string;
+  requests: ReceivedRequest[];
+  /** A new slash command's response_url. */
+  responseUrl(): FakeResponseUrl;
+  /** Messages posted with the Web API in a channel, oldest first. */
+  messages(channel: string): FakeSlackMessage[];
+  failNext(method: string, path: string | RegExp, fault: ServerFault): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeSlack(
+  options: FakeSlackOptions,
+): Promise<FakeSlack> {
+  const responseUrls = new Map<string, FakeResponseUrl>();
+  const messages: FakeSlackMessage[] = [];
+  let sequence = 0;
+  let base = "";
+
+  const respond = (hook: FakeResponseUrl | undefined, body: any): Answer => {
+    if (!hook || hook.expired) return refusal(404, "expired_url");
+    if (hook.uses >= RESPONSE_URL_USES) return refusal(404, "used_url");
+    if (typeof body?.text !== "string" || body.text === "") {
+      return refusal(400, "no_text");
+    }
+    hook.uses += 1;
+    const last = hook.messages.at(-1);
+    // With nothing in-channel yet, replace_original would replace the
+    // command's ephemeral answer, which cannot become an in-channel one.
+    if (body.replace_original === true && last) last.text = body.text;
+    else if (body.response_type === "in_channel") {
+      hook.messages.push({ text: body.text });
+    }
+    return { status: 200, body: { ok: true } };
+  };
+
+  const web = (method: string, request: ReceivedRequest): Answer => {
+    const header = request.headers.authorization;
+    if (!header) return slackError("not_authed");
+    if (header !== `Bearer ${options.botToken}`) {
+      return slackError("invalid_auth");
+    }
+    const body = request.body ?? {};
+    const channel = options.channels.find((entry) => entry.id === body.channel);
+    if (!channel) return slackError("channel_not_found");
+    if (method === "chat.postMessage") {
+      if (!channel.joined) return slackError("not_in_channel");
+      if (typeof body.text !== "string" || body.text === "") {
+        return slackError("no_text");
+      }
+      sequence += 1;
+      const message: FakeSlackMessage = {
+        channel: channel.id,
+        ts: `${Math.floor(Date.now() / 1000)}.${String(sequence).padStart(6, "0")}`,
+        text: body.text,
+        ...(body.thread_ts ? { threadTs: body.thread_ts } : {}),
+        edits: 0,
+      };
+      messages.push(message);
+      return ok({
+        channel: channel.id,
+        ts: message.ts,
+        message: shown(message),
+      });
+    }
+    if (method === "chat.update") {
+      const message = messages.find(
+        (entry) => entry.channel === channel.id && entry.ts === body.ts,
+      );
+      if (!message) return slackError("message_not_found");
+      message.text = String(body.text ?? "");
+      message.edits += 1;
+      return ok({
+        channel: channel.id,
+        ts: message.ts,
+        text: message.text,
+        message: shown(message),
+      });
+    }
+    return slackError("unknown_method");
+  };
+
+  const server = await startFaultServer(
+    (request) => {
+      if (request.method !== "POST") return refusal(405, "method_not_allowed");
+      if (request.path.startsWith("/commands/")) {
+        return respond(responseUrls.get(request.path), request.body);
+      }
+      const method = /^\/api\/([\w.]+)$/.exec(request.path)?.[1];
+      return method ? web(method, request) : refusal(404, "not_found");
+    },
+    (status) =>
+      status === 429
+        ? { ok: false, error: "ratelimited" }
+        : { ok: false, error: "fatal_error" },
+  );
+  base = server.url;
+
+  return {
+    url: server.url,
+    apiUrl: `${server.url}/api`,
+    requests: server.requests,
+    responseUrl() {
+      sequence += 1;
+      const secret = randomBytes(12).toString("base64url");
+      const path = `/commands/${TEAM}/${sequence}${Date.now()}/${secret}`;
+      const hook: FakeResponseUrl = {
+        url: `${base}${path}`,
+        path,
+        messages: [],
+        uses: 0,
+        expired: false,
+      };
+      responseUrls.set(path, hook);
+      return hook;
+    },
+    messages: (channel) =>
+      messages.filter((entry) => entry.channel === channel),
+    failNext: server.failNext,
+    close: server.close,
+  };
+}
+
+function shown(message: FakeSlackMessage) {
+  return {
+    type: "message",
+    subtype: "bot_message",
+    text: message.text,
+    user: BOT_USER,
+    bot_id: BOT_ID,
+    ts: message.ts,
+    ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+  };
+}
+
+function ok(fields: Record<string, unknown>): Answer {
+  return { status: 200, body: { ok: true, ...fields } };
+}
+
+/** The Web API says what went wrong in a 200 answer. */
+function slackError(error: string): Answer {
+  return { status: 200, body: { ok: false, error } };
+}
+
+function refusal(status: number, error: string): Answer {
+  return { status, body: { ok: false, error } };
+}

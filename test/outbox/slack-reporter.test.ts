@@ -1,0 +1,546 @@
+import { inspect } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OutboundError } from "../../src/outbound/outbound-errors.ts";
+import {
+  createOutboundHttp,
+  type OutboundHttp,
+} from "../../src/outbound/outbound-http.ts";
+import type { ReportCall, Reporter } from "../../src/outbox/reporter.ts";
+import type { RunReport } from "../../src/outbox/run-report.ts";
+import type { SyncEvent } from "../../src/outbox/sync-event.ts";
+import { syncSettings } from "../../src/outbox/sync-settings.ts";
+import { slackSource } from "../../src/sources/slack/index.ts";
+import type { ServerFault } from "../fakes/fault-server.ts";
+import {
+  type FakeResponseUrl,
+  type FakeSlack,
+  startFakeSlack,
+} from "../fakes/slack-api.ts";
+import {
+  appMention,
+  slashCommand,
+  TEAM,
+  urlVerification,
+} from "../fakes/slack-payloads.ts";
+
+const BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
+const CHANNEL = "C2147483705";
+const OUTSIDE = "C0NOTJOINED";
+const MENTION_TS = "1515449522.000016";
+const RUN_URL = "https://flowgate.example/api/v4/projects/1/workflows/runs/12";
+const MR_URL = "https://gitlab.example/acme/shop/-/merge_requests/3";
+const START = Date.parse("2026-12-03T10:00:00.000Z");
+const MINUTE_MS = 60_000;
+const POST = "/api/chat.postMessage";
+const UPDATE = "/api/chat.update";
+
+const SUCCEEDED_RUN: SyncEvent[] = [
+  "started",
+  "merge_request_opened",
+  "succeeded",
+  "merged",
+];
+
+const reporter = slackSource.reporter as Reporter;
+const replyTo = (body: unknown) => reporter.replyTo?.(body) ?? {};
+const commandBody = (text: string) =>
+  Object.fromEntries(new URLSearchParams(slashCommand(text)));
+
+function runReport(
+  event: SyncEvent,
+  minute: number,
+  error = "the agent ran out of budget",
+): RunReport {
+  const opened = event !== "started" && event !== "failed";
+  return {
+    event,
+    runId: 12,
+    runUrl: RUN_URL,
+    status: event === "failed" ? "failed" : "running",
+    externalSystem: "slack",
+    externalReference: "PROJ-123",
+    externalUrl: null,
+    branch: "ai/PROJ-123-retries",
+    mergeRequest: opened ? { iid: 3, webUrl: MR_URL } : null,
+    error: event === "failed" ? error : null,
+    at: new Date(START + minute * MINUTE_MS).toISOString(),
+  };
+}
+
+describe("Slack reporting", () => {
+  let slack: FakeSlack;
+  let http: OutboundHttp;
+  let hook: FakeResponseUrl;
+
+  beforeEach(async () => {
+    slack = await startFakeSlack({
+      botToken: BOT_TOKEN,
+      channels: [
+        { id: CHANNEL, joined: true },
+        { id: OUTSIDE, joined: false },
+      ],
+    });
+    http = createOutboundHttp(
+      { allowPrivate: true, allowedHosts: [] },
+      { timeoutMs: 300 },
+    );
+    hook = slack.responseUrl();
+  });
+
+  afterEach(async () => {
+    await http.close();
+    await slack.close();
+  });
+
+  const credentials = () => ({ bot_token: BOT_TOKEN, api_url: slack.apiUrl });
+  /** A slash command's reply, its response_url pointed at the fake. */
+  const fromCommand = () => ({
+    ...replyTo(commandBody("PROJ-123 add retries")),
+    response_url: hook.url,
+  });
+  const fromMention = () => replyTo(appMention("<@U0FLOWGATE> PROJ-123"));
+
+  const callFor = (
+    event: SyncEvent,
+    minute: number,
+    options: {
+      reply?: Record<string, string>;
+      state?: Record<string, string>;
+      credentials?: Record<string, string>;
+      error?: string;
+    } = {},
+  ): ReportCall => ({
+    action: "comment",
+    report: runReport(event, minute, options.error),
+    sync: syncSettings({}),
+    credentials: options.credentials ?? credentials(),
+    replyTo: options.reply ?? fromCommand(),
+    state: options.state ?? {},
+    http,
+    signal: new AbortController().signal,
+  });
+
+  /** Reports the events in order, merging each outcome's state into
+   * the next call's, as the dispatcher does. */
+  const reportRun = async (
+    events: SyncEvent[],
+    minutes: number[],
+    reply: Record<string, string>,
+    state: Record<string, string> = {},
+  ): Promise<Record<string, string>> => {
+    let merged = state;
+    for (const [index, event] of events.entries()) {
+      const sync = syncSettings({});
+      for (const action of reporter.actions(event, sync)) {
+        const call = callFor(event, minutes[index] ?? 0, { reply });
+        const outcome = await reporter.deliver({
+          ...call,
+          action,
+          state: merged,
+        });
+        merged = { ...merged, ...outcome.state };
+      }
+    }
+    return merged;
+  };
+
+  const lines = () =>
+    slack.requests.map((request) => `${request.method} ${request.path}`);
+
+  it("keeps a slash command's run in one message, replaced via response_url", async () => {
+    const state = await reportRun(SUCCEEDED_RUN, [0, 5, 12, 20], fromCommand());
+
+    expect(hook.messages).toHaveLength(1);
+    expect(hook.messages[0]?.text).toMatch(
+      /^\*Merge request !3 was merged\.\*/,
+    );
+    expect(hook.uses).toBe(4);
+    expect(lines()).toEqual(SUCCEEDED_RUN.map(() => `POST ${hook.path}`));
+    expect(slack.requests.map((r) => r.body.replace_original)).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      slack.requests.every((r) => r.body.response_type === "in_channel"),
+    ).toBe(true);
+    // The bot token is not the response_url's business.
+    expect(slack.requests.some((r) => r.headers.authorization)).toBe(false);
+    expect(slack.messages(CHANNEL)).toEqual([]);
+    expect(state).toEqual({
+      slack_response_uses: "4",
+      slack_response_first_used_at: "2026-12-03T10:00:00.000Z",
+    });
+  });
+
+  it("posts a mention's run in the mention's thread once, then edits that message", async () => {
+    const state = await reportRun(["started", "failed"], [0, 3], fromMention());
+
+    const messages = slack.messages(CHANNEL);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ threadTs: MENTION_TS, edits: 1 });
+    expect(messages[0]?.text).toMatch(/^\*Flowgate's run #12 failed\.\*/);
+    expect(lines()).toEqual([`POST ${POST}`, `POST ${UPDATE}`]);
+    expect(slack.requests[0]?.headers.authorization).toBe(
+      `Bearer ${BOT_TOKEN}`,
+    );
+    expect(slack.requests[0]?.body).toMatchObject({
+      channel: CHANNEL,
+      thread_ts: MENTION_TS,
+      unfurl_links: false,
+    });
+    expect(slack.requests[1]?.body).toEqual({
+      channel: CHANNEL,
+      ts: messages[0]?.ts,
+      text: messages[0]?.text,
+    });
+    expect(state).toEqual({
+      slack_channel: CHANNEL,
+      slack_ts: messages[0]?.ts,
+    });
+  });
+
+  it("moves to chat.postMessage when the response_url is 30 minutes old", async () => {
+    await reportRun(SUCCEEDED_RUN, [0, 10, 31, 40], fromCommand());
+
+    expect(hook.uses).toBe(2);
+    expect(hook.messages[0]?.text).toMatch(/opened a draft merge request/);
+    const messages = slack.messages(CHANNEL);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.text).toMatch(/^\*Merge request !3 was merged\.\*/);
+    expect(messages[0]?.edits).toBe(1);
+    expect(lines()).toEqual([
+      `POST ${hook.path}`,
+      `POST ${hook.path}`,
+      `POST ${POST}`,
+      `POST ${UPDATE}`,
+    ]);
+  });
+
+  it("leaves a response_url alone after its fifth use", async () => {
+    const state = {
+      slack_response_uses: "5",
+      slack_response_first_used_at: new Date(START).toISOString(),
+    };
+    await reportRun(["merged"], [6], fromCommand(), state);
+
+    expect(hook.uses).toBe(0);
+    expect(lines()).toEqual([`POST ${POST}`]);
+  });
+
+  it("falls back to chat.postMessage when Slack says the response_url is spent", async () => {
+    let state = await reportRun(["started"], [0], fromCommand());
+    hook.expired = true;
+    state = await reportRun(
+      ["merge_request_opened", "succeeded"],
+      [4, 9],
+      fromCommand(),
+      state,
+    );
+
+    expect(state.slack_response_spent).toBe("true");
+    expect(lines()).toEqual([
+      `POST ${hook.path}`,
+      `POST ${hook.path}`,
+      `POST ${POST}`,
+      `POST ${UPDATE}`,
+    ]);
+    expect(slack.messages(CHANNEL)).toHaveLength(1);
+  });
+
+  it("does not post to a response_url on a host that is not Slack's", async () => {
+    const reply = {
+      ...fromCommand(),
+      response_url: "https://hooks.example.com/commands/T0ACME01/1/x",
+    };
+    await reportRun(["started"], [0], reply);
+    expect(lines()).toEqual([`POST ${POST}`]);
+  });
+
+  it("writes the tracking message in mrkdwn, escaping Slack's markup", async () => {
+    const call = callFor("failed", 0, {
+      reply: fromMention(),
+      error: "exit <1> & a <@U123> ping",
+    });
+    await reporter.deliver(call);
+
+    const text = slack.messages(CHANNEL)[0]?.text ?? "";
+    expect(text.split("\n")).toEqual([
+      "*Flowgate's run #12 failed.*",
+      "Reason: exit &lt;1&gt; &amp; a &lt;@U123&gt; ping",
+      `Fix the cause, then retry the run from its page or with POST ${RUN_URL}/retry.`,
+      `<${RUN_URL}|Flowgate run #12>`,
+    ]);
+  });
+
+  describe("when chat.update fails", () => {
+    const faults: [string, ServerFault, boolean][] = [
+      ["a 500", { status: 500 }, false],
+      ["a 429 with Retry-After", { status: 429, retryAfter: "1" }, false],
+      ["an answer later than the time limit", { delayMs: 700 }, true],
+      ["a reset before the work", { reset: true }, false],
+      ["a reset after the work", { reset: true, afterWork: true }, true],
+    ];
+
+    for (const [name, fault, workDone] of faults) {
+      it(`retries after ${name} and still has one message`, async () => {
+        const state = await reportRun(["started"], [0], fromMention());
+        slack.failNext("POST", UPDATE, fault);
+        const call = callFor("failed", 2, { reply: fromMention(), state });
+
+        const error = await reporter.deliver(call).catch((caught) => caught);
+        expect(error).toBeInstanceOf(OutboundError);
+        expect(error.transient).toBe(true);
+        expect(error.retryAfterMs).toBe(
+          "retryAfter" in fault ? 1000 : undefined,
+        );
+        const failed = /failed\./;
+        expect(slack.messages(CHANNEL)[0]?.text).toMatch(
+          workDone ? failed : /started\./,
+        );
+
+        await reporter.deliver(call);
+        expect(slack.messages(CHANNEL)).toHaveLength(1);
+        expect(slack.messages(CHANNEL)[0]?.text).toMatch(failed);
+        expect(inspect(error, { depth: 10 })).not.toContain(BOT_TOKEN);
+      });
+    }
+
+    it("treats Slack's ok: false ratelimited as transient, with its Retry-After", async () => {
+      const state = await reportRun(["started"], [0], fromMention());
+      slack.failNext("POST", UPDATE, {
+        status: 200,
+        retryAfter: "2",
+        body: { ok: false, error: "ratelimited" },
+      });
+      const call = callFor("failed", 2, { reply: fromMention(), state });
+
+      await expect(reporter.deliver(call)).rejects.toMatchObject({
+        transient: true,
+        retryAfterMs: 2000,
+      });
+      await reporter.deliver(call);
+      expect(slack.messages(CHANNEL)).toHaveLength(1);
+    });
+
+    it("posts a new message when the tracking message was deleted", async () => {
+      const state = {
+        slack_channel: CHANNEL,
+        slack_ts: "1700000000.000001",
+      };
+      const outcome = await reporter.deliver(
+        callFor("failed", 2, { reply: fromMention(), state }),
+      );
+      expect(lines()).toEqual([`POST ${UPDATE}`, `POST ${POST}`]);
+      expect(outcome.state?.slack_ts).toBe(slack.messages(CHANNEL)[0]?.ts);
+    });
+  });
+
+  describe("when chat.postMessage fails", () => {
+    const retried: [string, ServerFault][] = [
+      ["a 500", { status: 500 }],
+      ["a 429 with Retry-After", { status: 429, retryAfter: "1" }],
+      ["a reset before the work", { reset: true }],
+    ];
+    for (const [name, fault] of retried) {
+      it(`retries after ${name} and posts one message`, async () => {
+        slack.failNext("POST", POST, fault);
+        const call = callFor("started", 0, { reply: fromMention() });
+
+        await expect(reporter.deliver(call)).rejects.toMatchObject({
+          transient: true,
+          retryAfterMs: "retryAfter" in fault ? 1000 : undefined,
+        });
+        expect(slack.messages(CHANNEL)).toEqual([]);
+        await reporter.deliver(call);
+        expect(slack.messages(CHANNEL)).toHaveLength(1);
+      });
+    }
+
+    // The known limit (see postMessage in src/sources/slack/report.ts):
+    // Slack took the post, the answer was lost, and nothing cheap finds
+    // the message again, so the resend posts a second one.
+    for (const [name, fault] of [
+      ["an answer later than the time limit", { delayMs: 700 }],
+      ["a reset after the work", { reset: true, afterWork: true }],
+    ] as [string, ServerFault][]) {
+      it(`posts twice after ${name}: the known limit`, async () => {
+        slack.failNext("POST", POST, fault);
+        const call = callFor("started", 0, { reply: fromMention() });
+
+        await expect(reporter.deliver(call)).rejects.toMatchObject({
+          transient: true,
+        });
+        await reporter.deliver(call);
+        expect(slack.messages(CHANNEL)).toHaveLength(2);
+      });
+    }
+  });
+
+  describe("when Slack's response_url fails", () => {
+    const faults: [string, ServerFault][] = [
+      ["a 500", { status: 500 }],
+      ["a 429 with Retry-After", { status: 429, retryAfter: "1" }],
+      ["an answer later than the time limit", { delayMs: 700 }],
+      ["a reset before the work", { reset: true }],
+      ["a reset after the work", { reset: true, afterWork: true }],
+    ];
+
+    for (const [name, fault] of faults) {
+      it(`retries a replacing post after ${name}: one message, URL kept secret`, async () => {
+        const state = await reportRun(["started"], [0], fromCommand());
+        slack.failNext("POST", hook.path, fault);
+        const call = callFor("merge_request_opened", 3, { state });
+
+        const error = await reporter.deliver(call).catch((caught) => caught);
+        expect(error).toBeInstanceOf(OutboundError);
+        expect(error.transient).toBe(true);
+        expect(error.retryAfterMs).toBe(
+          "retryAfter" in fault ? 1000 : undefined,
+        );
+        const told = `${error.message}\n${inspect(error, { depth: 10 })}`;
+        expect(told).toContain("Slack's response_url");
+        expect(told).not.toContain(hook.path);
+        expect(told).not.toContain(hook.url);
+
+        const outcome = await reporter.deliver(call);
+        expect(hook.messages).toHaveLength(1);
+        expect(hook.messages[0]?.text).toMatch(/draft merge request/);
+        expect(outcome.state?.slack_response_uses).toBe("2");
+        expect(slack.messages(CHANNEL)).toEqual([]);
+      });
+    }
+
+    it("posts a first message twice when its answer was lost: the known limit", async () => {
+      slack.failNext("POST", hook.path, { delayMs: 700 });
+      const call = callFor("started", 0);
+
+      await expect(reporter.deliver(call)).rejects.toMatchObject({
+        transient: true,
+      });
+      await reporter.deliver(call);
+      // The first post cannot replace the command's ephemeral answer.
+      expect(hook.messages).toHaveLength(2);
+    });
+
+    it("keeps the URL out of the error when it is spent and nothing is left", async () => {
+      hook.expired = true;
+      const reply = { response_url: hook.url };
+      const error = await reporter
+        .deliver(callFor("started", 0, { reply }))
+        .catch((caught) => caught);
+
+      expect(error.transient).toBe(false);
+      expect(error.message).toContain("named no channel");
+      expect(inspect(error, { depth: 10 })).not.toContain(hook.path);
+    });
+  });
+
+  describe("credentials and channels", () => {
+    it("names credentials.bot_token when Slack refuses it, without the token", async () => {
+      const wrong = "xoxb-00000000000-00000000000-wrongTokenValue";
+      const error = await reporter
+        .deliver(
+          callFor("started", 0, {
+            reply: fromMention(),
+            credentials: { ...credentials(), bot_token: wrong },
+          }),
+        )
+        .catch((caught) => caught);
+
+      expect(error).toBeInstanceOf(OutboundError);
+      expect(error.transient).toBe(false);
+      expect(error.message).toContain('"invalid_auth"');
+      expect(error.message).toContain("credentials.bot_token");
+      const told = inspect(error, { depth: 10 });
+      expect(told).not.toContain(wrong);
+      expect(told).not.toContain(BOT_TOKEN);
+    });
+
+    it("names credentials.bot_token when it is missing and a channel post is needed", async () => {
+      const error = await reporter
+        .deliver(
+          callFor("started", 0, {
+            reply: fromMention(),
+            credentials: { api_url: slack.apiUrl },
+          }),
+        )
+        .catch((caught) => caught);
+
+      expect(error.transient).toBe(false);
+      expect(error.message).toContain("lack bot_token");
+      expect(slack.requests).toEqual([]);
+    });
+
+    it("asks to invite the app to a channel it is not in", async () => {
+      const reply = { ...fromMention(), channel: OUTSIDE };
+      const error = await reporter
+        .deliver(callFor("started", 0, { reply }))
+        .catch((caught) => caught);
+
+      expect(error.transient).toBe(false);
+      expect(error.message).toContain('"not_in_channel"');
+      expect(error.message).toContain(`invite it to the channel`);
+    });
+
+    it("asks to invite the app when Slack cannot find the channel", async () => {
+      const reply = { ...fromMention(), channel: "C0GONE" };
+      const error = await reporter
+        .deliver(callFor("started", 0, { reply }))
+        .catch((caught) => caught);
+
+      expect(error.transient).toBe(false);
+      expect(error.message).toContain('"channel_not_found"');
+      expect(error.message).toContain("invite the app to the channel");
+    });
+  });
+
+  it("asks for comments only, and only for events that are on", () => {
+    const events = ["started", "merged"] as const;
+    const on = syncSettings({ on: { merged: false } });
+    expect(events.map((event) => reporter.actions(event, on))).toEqual([
+      ["comment"],
+      [],
+    ]);
+    const linked = syncSettings({ transitions: { merged: "Done" } });
+    expect(reporter.actions("merged", linked)).toEqual(["comment"]);
+    expect(
+      reporter.actions("started", syncSettings({ comment: false })),
+    ).toEqual([]);
+  });
+
+  describe("replyTo", () => {
+    it("keeps a slash command's response_url, channel and team, not its text", () => {
+      expect(replyTo(commandBody("PROJ-123 add retries"))).toEqual({
+        team_id: TEAM,
+        channel: CHANNEL,
+        response_url: `https://hooks.slack.com/commands/${TEAM}/1234/abcd`,
+      });
+    });
+
+    it("answers a mention in its thread, or in the thread it was made in", () => {
+      expect(fromMention()).toEqual({
+        team_id: TEAM,
+        channel: CHANNEL,
+        thread_ts: MENTION_TS,
+      });
+      const inThread = appMention("<@U0FLOWGATE> PROJ-9");
+      const event = { ...inThread.event, thread_ts: "1515440000.000100" };
+      expect(replyTo({ ...inThread, event }).thread_ts).toBe(
+        "1515440000.000100",
+      );
+    });
+
+    it("keeps nothing that is not an id or an https response_url", () => {
+      expect(replyTo(urlVerification("challenge-x"))).toEqual({});
+      expect(replyTo(undefined)).toEqual({});
+      const body = {
+        ...commandBody("PROJ-1"),
+        channel_id: "../etc",
+        response_url: "http://hooks.slack.com/commands/T/1/x",
+      };
+      expect(replyTo(body)).toEqual({ team_id: TEAM });
+    });
+  });
+});
