@@ -105,7 +105,9 @@ describe("a Jira ticket's run reported back to Jira", () => {
     );
     expect(issue?.comments).toHaveLength(1);
 
-    const timeline = (await fg.run(Number(run.id))).events as { name: string }[];
+    const timeline = (await fg.run(Number(run.id))).events as {
+      name: string;
+    }[];
     expect(timeline.filter((event) => event.name === "synced").length).toBe(
       // started, opened (comment, link, transition), succeeded, merged
       // (comment, transition)
