@@ -9,6 +9,7 @@ import { checkSecretKey } from "./crypto/check-secret-key.ts";
 import { SecretBox } from "./crypto/secret-box.ts";
 import { AgentExecutor } from "./executors/agent/agent-executor.ts";
 import type { Executor } from "./executors/executor.ts";
+import { ForgeRegistry } from "./forges/forge-registry.ts";
 import { LocalForge } from "./forges/local/local-forge.ts";
 import { AdmissionBatcher } from "./ingress/admission-batcher.ts";
 import { AdmissionThread } from "./ingress/admission-thread.ts";
@@ -22,7 +23,10 @@ import {
 } from "./ingress/rate-limits.ts";
 import { RefusalLog } from "./ingress/refusal-log.ts";
 import { transactionCommit } from "./ingress/transaction-commit.ts";
-import { createOutboundHttp } from "./outbound/outbound-http.ts";
+import {
+  createOutboundHttp,
+  type OutboundHttp,
+} from "./outbound/outbound-http.ts";
 import { Dispatcher } from "./outbox/dispatcher.ts";
 import { JobListener } from "./queue/job-listener.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
@@ -47,9 +51,13 @@ export interface App {
   adminToken: string;
   metrics: Metrics;
   forge: LocalForge;
+  /** The forge of each project: the local one, or a registered kind. */
+  forges: ForgeRegistry;
   ingress: IngressContext;
   /** Absent in an api-only process. */
   worker: Worker | undefined;
+  /** Every call to an address Flowgate was given goes through it. */
+  outbound: OutboundHttp;
   /** Sends reporting-back messages; absent in an api-only process. */
   dispatcher: Dispatcher | undefined;
   now: Clock;
@@ -98,6 +106,8 @@ export async function createApp(
     });
   }
 
+  // Projects on the local forge by default; other kinds register here.
+  const forges = new ForgeRegistry(db, forge);
   const outbound = createOutboundHttp(
     {
       allowPrivate: config.outboundAllowPrivate,
@@ -112,7 +122,7 @@ export async function createApp(
   const worker =
     config.role === "api"
       ? undefined
-      : createWorker(config, store, forge, metrics, logger, now, {
+      : createWorker(config, store, forges, metrics, logger, now, {
           secretBox,
           instanceSecrets: instanceSecrets(config, secrets),
           onReports: () => dispatcher?.wake(),
@@ -174,8 +184,10 @@ export async function createApp(
     adminToken: secrets.adminToken,
     metrics,
     forge,
+    forges,
     ingress,
     worker,
+    outbound,
     dispatcher,
     now,
     async close() {
@@ -193,7 +205,7 @@ export async function createApp(
 function createWorker(
   config: Config,
   store: Store,
-  forge: LocalForge,
+  forges: ForgeRegistry,
   metrics: Metrics,
   logger: Logger,
   now: Clock,
@@ -213,7 +225,7 @@ function createWorker(
   const executors = new Map<string, Executor>([["agent", agent]]);
   const handler = new RunJobHandler({
     db: store.db,
-    forge,
+    forges,
     executors,
     workspacesDir: path.join(config.dataDir, "workspaces"),
     publicUrl: config.publicUrl,
@@ -222,7 +234,6 @@ function createWorker(
     metrics,
     onReports: secrets.onReports,
     workflowSources: {
-      forge,
       secretBox: secrets.secretBox,
       instance: { model: config.model, budgets: config.agentBudgets },
       instanceSecrets: secrets.instanceSecrets,

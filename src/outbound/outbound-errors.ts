@@ -35,12 +35,15 @@ export class OutboundStatusError extends OutboundError {
   readonly status: number;
   /** The first part of the answer's body, for the operator. */
   readonly bodyPreview: string;
+  /** The answer's headers, lower-case names (rate-limit headers, say). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     message: string,
     status: number,
     bodyPreview: string,
     retryAfterMs: number | undefined,
+    headers: Readonly<Record<string, string>> = {},
   ) {
     super(message, status === 429 || status === 408 || status >= 500, {
       retryAfterMs,
@@ -48,6 +51,7 @@ export class OutboundStatusError extends OutboundError {
     this.name = "OutboundStatusError";
     this.status = status;
     this.bodyPreview = bodyPreview;
+    this.headers = headers;
   }
 }
 

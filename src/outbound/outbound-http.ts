@@ -230,6 +230,7 @@ function finish(
       response.status,
       response.text.slice(0, BODY_PREVIEW_CHARS),
       retryAfterMs(response.headers),
+      response.headers,
     );
   }
   return {

@@ -1,4 +1,6 @@
 import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
+import type { Forge } from "../forges/forge.ts";
+import type { ForgeRegistry } from "../forges/forge-registry.ts";
 import { enqueueReports } from "../outbox/enqueue-reports.ts";
 import type { SyncEvent } from "../outbox/sync-event.ts";
 import { findProject, type Project } from "../projects/project.ts";
@@ -28,9 +30,10 @@ import { recordTimelineEvent } from "./timeline.ts";
  * status in step with the job's fate. */
 export class RunJobHandler implements JobHandler {
   constructor(
-    private readonly deps: WorkflowDependencies & {
+    private readonly deps: Omit<WorkflowDependencies, "forge"> & {
+      forges: ForgeRegistry;
       metrics: Metrics;
-      workflowSources: WorkflowSources;
+      workflowSources: Omit<WorkflowSources, "forge">;
     },
   ) {}
 
@@ -72,14 +75,18 @@ export class RunJobHandler implements JobHandler {
       metrics.receiptToStartSeconds.observe(waited / 1000);
     }
 
-    const workflow = await this.#workflowOf(run, project, signal);
-    await runDeveloperWorkflow(this.deps, {
-      run,
-      project,
-      branchTemplate: workflow.branchTemplate,
-      workflow,
-      signal,
-    });
+    const forge = await this.deps.forges.of(project);
+    const workflow = await this.#workflowOf(run, project, forge, signal);
+    await runDeveloperWorkflow(
+      { ...this.deps, forge },
+      {
+        run,
+        project,
+        branchTemplate: workflow.branchTemplate,
+        workflow,
+        signal,
+      },
+    );
     await this.#finish(job, "succeeded", null);
   }
 
@@ -91,6 +98,7 @@ export class RunJobHandler implements JobHandler {
   async #workflowOf(
     run: { trigger_id: number | null; workflow_type: string; executor: string },
     project: Project,
+    forge: Forge,
     signal: AbortSignal,
   ): Promise<WorkflowSettings> {
     const { db, now, workflowSources } = this.deps;
@@ -106,7 +114,7 @@ export class RunJobHandler implements JobHandler {
       : undefined;
     try {
       return await loadWorkflow(
-        workflowSources,
+        { ...workflowSources, forge },
         run,
         project,
         settings && {
