@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { gitlabConfigView } from "../forges/gitlab/gitlab-project-config.ts";
 import type { Db } from "../store/database.ts";
 import type { ProjectTable } from "../store/schema.ts";
 
@@ -7,6 +8,8 @@ export interface Project {
   path: string;
   defaultBranch: string;
   forgeType: string;
+  /** The forge's settings as stored (JSON, secrets sealed). */
+  forgeConfig: string;
   createdAt: string;
 }
 
@@ -16,6 +19,7 @@ export function toProject(row: Selectable<ProjectTable>): Project {
     path: row.path,
     defaultBranch: row.default_branch,
     forgeType: row.forge_type,
+    forgeConfig: row.forge_config,
     createdAt: row.created_at,
   };
 }
@@ -42,7 +46,10 @@ export function projectView(project: Project, publicUrl: string) {
     path_with_namespace: project.path,
     path: project.path.split("/").at(-1),
     default_branch: project.defaultBranch,
-    forge: { type: project.forgeType },
+    forge:
+      project.forgeType === "gitlab"
+        ? gitlabConfigView(project.forgeConfig)
+        : { type: project.forgeType },
     web_url: `${publicUrl}/${project.path}`,
     created_at: project.createdAt,
   };

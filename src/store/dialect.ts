@@ -237,3 +237,19 @@ export async function lockProjectSlot(
       as locked`.execute(trx);
   return rows[0]?.locked === true;
 }
+
+/**
+ * After a row was inserted with an id of its own (a GitLab project keeps
+ * GitLab's), moves the table's id counter past the largest id. SQLite's
+ * AUTOINCREMENT does so by itself; PostgreSQL's identity does not.
+ */
+export async function advanceIdentity(
+  db: QueryExecutorProvider,
+  dialect: DialectName,
+  table: "projects",
+): Promise<void> {
+  if (dialect !== "postgres") return;
+  await sql`
+    select setval(pg_get_serial_sequence(${table}, 'id'),
+      (select max(id) from ${sql.table(table)}))`.execute(db);
+}

@@ -38,7 +38,12 @@ describe("the workflow and follow-up instructions", () => {
 
   beforeEach(async () => {
     fixture = await createForgeFixture();
-    project = { ...fixture.project, forgeType: "local", createdAt: "" };
+    project = {
+      ...fixture.project,
+      forgeType: "local",
+      forgeConfig: "{}",
+      createdAt: "",
+    };
     executor = new RecordingExecutor();
   });
   afterEach(async () => fixture.close());

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { App } from "../../app.ts";
+import { gitlabForgeInput } from "../../forges/gitlab/gitlab-project-config.ts";
+import { createGitLabProject } from "../../projects/create-gitlab-project.ts";
 import { createProject } from "../../projects/create-project.ts";
 import { findProject, projectView, toProject } from "../../projects/project.ts";
 import { HttpError } from "../http-error.ts";
@@ -31,12 +33,41 @@ const createProjectSchema = z
       )
       .optional(),
     forge: z
-      .object({ type: z.literal("local") })
-      .strict()
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("local") }).strict(),
+        gitlabForgeInput,
+      ])
       .optional(),
+    /** A GitLab project's id on GitLab, which Flowgate keeps as its own. */
+    id: z.number().int().min(1).max(2_147_483_647).optional(),
     import_path: z.string().min(1).max(4096).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((input, context) => {
+    const gitlab = input.forge?.type === "gitlab";
+    if (gitlab && input.id === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["id"],
+        message: "is required for a GitLab project: its id on GitLab",
+      });
+    }
+    if (!gitlab && input.id !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["id"],
+        message:
+          "is only for GitLab projects; a local project is numbered by Flowgate",
+      });
+    }
+    if (gitlab && input.import_path !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["import_path"],
+        message: "is only for local projects",
+      });
+    }
+  });
 
 export function projectRoutes(app: App) {
   return async (server: FastifyInstance) => {
@@ -49,6 +80,33 @@ export function projectRoutes(app: App) {
       }
 
       const { forge, store } = app;
+      if (input.forge?.type === "gitlab" && input.id !== undefined) {
+        if (await findProject(store.db, String(input.id))) {
+          throw new HttpError(400, "400 Bad request", {
+            id: ["has already been taken"],
+          });
+        }
+        const created = await createGitLabProject(
+          {
+            id: input.id,
+            path: input.path,
+            defaultBranch: input.default_branch ?? "main",
+            forge: input.forge,
+          },
+          {
+            ...changeContext(app, request),
+            db: store.db,
+            secretBox: app.secretBox,
+            dialect: store.dialect,
+          },
+        );
+        return reply.code(201).send({
+          ...projectView(created.project, app.config.publicUrl),
+          // Shown only here: what GitLab's merge request webhook sends.
+          webhook_url: `${app.config.publicUrl}/api/v4/projects/${created.project.id}/gitlab/webhook`,
+          webhook_secret: created.webhookSecret,
+        });
+      }
       const project = await createProject(
         {
           path: input.path,

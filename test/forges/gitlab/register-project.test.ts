@@ -1,0 +1,129 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestDatabase,
+  type TestDatabase,
+  unavailable,
+} from "../../helpers/postgres.ts";
+import { startTestServer, type TestServer } from "../../helpers/test-server.ts";
+
+// DESIGN.md §3: a GitLab project is registered with GitLab's id, so
+// Flowgate's URLs for it match GitLab's; its token is write-only.
+
+const TOKEN = "glpat-registration-token-0123456789";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server.close());
+
+const register = (body: Record<string, unknown>) =>
+  server.admin("POST", "/api/v4/projects", body);
+
+describe("registering a GitLab project", () => {
+  it("keeps GitLab's id, shows the webhook secret once and never the token", async () => {
+    const created = await register({
+      id: 278964,
+      path: "gitlab-org/shop",
+      forge: {
+        type: "gitlab",
+        base_url: "https://gitlab.example.com/",
+        token: TOKEN,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      id: 278964,
+      path_with_namespace: "gitlab-org/shop",
+      forge: {
+        type: "gitlab",
+        base_url: "https://gitlab.example.com",
+        project_id: 278964,
+        pipeline_trigger_token_set: false,
+      },
+      webhook_url: expect.stringContaining(
+        "/api/v4/projects/278964/gitlab/webhook",
+      ),
+      webhook_secret: expect.stringMatching(/^whsec_/),
+    });
+    expect(JSON.stringify(created.body)).not.toContain(TOKEN);
+
+    const read = await server.admin("GET", "/api/v4/projects/278964");
+    expect(read.body.forge.type).toBe("gitlab");
+    expect(read.body).not.toHaveProperty("webhook_secret");
+    expect(JSON.stringify(read.body)).not.toContain(TOKEN);
+
+    const database = fs.readFileSync(
+      path.join(server.dataDir, "flowgate.sqlite"),
+    );
+    expect(database.includes(Buffer.from(TOKEN))).toBe(false);
+  });
+
+  it("numbers a later local project past GitLab's id", async () => {
+    const local = await register({ path: "acme/after-gitlab" });
+    expect(local.status).toBe(201);
+    expect(local.body.id).toBeGreaterThan(278964);
+  });
+
+  it("names the field when the id is missing, taken or given to a local project", async () => {
+    const missing = await register({
+      path: "gitlab-org/no-id",
+      forge: {
+        type: "gitlab",
+        base_url: "https://gitlab.example.com",
+        token: TOKEN,
+      },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors.id).toBeDefined();
+
+    const taken = await register({
+      id: 278964,
+      path: "gitlab-org/again",
+      forge: {
+        type: "gitlab",
+        base_url: "https://gitlab.example.com",
+        token: TOKEN,
+      },
+    });
+    expect(taken.status).toBe(400);
+    expect(taken.body.errors.id).toEqual(["has already been taken"]);
+
+    const local = await register({ id: 5, path: "acme/numbered" });
+    expect(local.status).toBe(400);
+    expect(local.body.errors.id).toBeDefined();
+  });
+});
+
+describe.skipIf(unavailable("postgres"))("postgres", () => {
+  let database: TestDatabase | undefined;
+  let onPostgres: TestServer | undefined;
+  afterAll(async () => {
+    await onPostgres?.close();
+    await database?.drop();
+  });
+
+  it("numbers a local project past a GitLab project's id on PostgreSQL too", async () => {
+    database = await createTestDatabase();
+    onPostgres = await startTestServer({
+      env: { FLOWGATE_DATABASE_URL: database.url },
+    });
+    const gitlab = await onPostgres.admin("POST", "/api/v4/projects", {
+      id: 4242,
+      path: "gitlab-org/on-postgres",
+      forge: {
+        type: "gitlab",
+        base_url: "https://gitlab.example.com",
+        token: TOKEN,
+      },
+    });
+    expect(gitlab.status).toBe(201);
+    const local = await onPostgres.admin("POST", "/api/v4/projects", {
+      path: "acme/after-gitlab-on-postgres",
+    });
+    expect(local.status).toBe(201);
+    expect(local.body.id).toBeGreaterThan(4242);
+  });
+});
