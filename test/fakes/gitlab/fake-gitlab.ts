@@ -10,6 +10,31 @@ export interface FakeGitLabUser {
   access: Record<number, number>;
 }
 
+/** A merge request as the fake keeps it, in GitLab's field names. */
+export interface FakeMergeRequest {
+  id: number;
+  iid: number;
+  project_id: number;
+  title: string;
+  description: string;
+  source_branch: string;
+  target_branch: string;
+  state: "opened" | "merged" | "closed";
+  draft: boolean;
+  web_url: string;
+  labels: string[];
+  notes: { id: number; body: string }[];
+}
+
+/** What several areas' routes share: the merge requests (opened by the
+ * repository routes for Flowgate's own pushes, or by a simulated Duo
+ * flow or pipeline). */
+export interface FakeGitLabState {
+  mergeRequests: FakeMergeRequest[];
+  /** Ids for new objects of any kind, increasing. */
+  nextId: number;
+}
+
 export interface RecordedGitLabRequest {
   method: string;
   /** The path with its query, as sent. */
@@ -63,6 +88,7 @@ export type GitLabFault =
 export interface FakeGitLab {
   url: string;
   requests: RecordedGitLabRequest[];
+  state: FakeGitLabState;
   users: FakeGitLabUser[];
   /** Adds a route; later routes are tried first. */
   route(route: GitLabRoute): void;
@@ -85,6 +111,7 @@ export async function startFakeGitLab(
   users: FakeGitLabUser[],
 ): Promise<FakeGitLab> {
   const requests: RecordedGitLabRequest[] = [];
+  const state: FakeGitLabState = { mergeRequests: [], nextId: 1 };
   const routes: GitLabRoute[] = [];
   const faults: {
     match: { method: string; path: RegExp };
@@ -189,6 +216,7 @@ export async function startFakeGitLab(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    state,
     users,
     route: (route) => {
       routes.push(route);
