@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import { OutboundError } from "../outbound/outbound-errors.ts";
 import type { OutboundHttp } from "../outbound/outbound-http.ts";
+import { ClaimLoop } from "../queue/claim-loop.ts";
 import type { Db } from "../store/database.ts";
 import { claimMessage } from "./claim-message.ts";
 import { deliverMessage, UndeliverableError } from "./deliver-message.ts";
@@ -43,10 +44,7 @@ export class Dispatcher {
   readonly #holding = new Set<number>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #controller = new AbortController();
-  #filling = false;
-  #wokenWhileFilling = false;
-  #stopped = true;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop: ClaimLoop;
 
   constructor(options: DispatcherOptions) {
     this.#options = {
@@ -56,40 +54,26 @@ export class Dispatcher {
       random: Math.random,
       ...options,
     };
+    this.#loop = new ClaimLoop(
+      () => this.#fill(),
+      this.#options.pollMs,
+      (error) =>
+        this.#options.logger.error({ err: error }, "claiming messages failed"),
+    );
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.wake(), this.#options.pollMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start();
   }
 
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#filling) {
-      this.#wokenWhileFilling = true;
-      return;
-    }
-    this.#filling = true;
-    this.#fill()
-      .catch((error: unknown) =>
-        this.#options.logger.error({ err: error }, "claiming messages failed"),
-      )
-      .finally(() => {
-        this.#filling = false;
-        if (this.#wokenWhileFilling) {
-          this.#wokenWhileFilling = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
   }
 
   /** Stops claiming, lets messages in flight finish for a moment, then
    * aborts them; an aborted message's lease lets it be sent again. */
   async stop(graceMs = 5 * SECOND_MS): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
+    this.#loop.stop();
     const all = Promise.allSettled([...this.#inFlight]);
     const timeout = new Promise((resolve) =>
       setTimeout(resolve, graceMs).unref(),
@@ -101,7 +85,7 @@ export class Dispatcher {
 
   async #fill(): Promise<void> {
     const { db, concurrency, leaseMs, now } = this.#options;
-    while (!this.#stopped && this.#holding.size < concurrency) {
+    while (!this.#loop.stopped && this.#holding.size < concurrency) {
       const message = await claimMessage(db, {
         dispatcherId: this.id,
         now: now(),

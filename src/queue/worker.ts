@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../store/database.ts";
 import type { DialectName } from "../store/dialect.ts";
 import { claimJob } from "./claim-job.ts";
+import { ClaimLoop } from "./claim-loop.ts";
 import { finishJob, renewLease, rescheduleJob } from "./finish-job.ts";
 import { type Job, retryDelayMs } from "./job.ts";
 
@@ -62,47 +63,34 @@ export class Worker {
     { runId: number; controller: AbortController }
   >();
   readonly #finished = new Set<Promise<void>>();
-  #filling = false;
-  #wokenWhileFilling = false;
-  #stopped = true;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop: ClaimLoop;
 
   constructor(options: WorkerOptions) {
     this.#options = { leaseMs: 30 * SECOND_MS, pollMs: SECOND_MS, ...options };
+    this.#loop = new ClaimLoop(
+      () => this.#fill(),
+      this.#options.pollMs,
+      (error) =>
+        this.#options.logger.error({ err: error }, "claiming jobs failed"),
+    );
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.wake(), this.#options.pollMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start();
   }
 
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#filling) {
-      this.#wokenWhileFilling = true;
-      return;
-    }
-    this.#filling = true;
-    this.#fill()
-      .catch((error: unknown) =>
-        this.#options.logger.error({ err: error }, "claiming jobs failed"),
-      )
-      .finally(() => {
-        this.#filling = false;
-        if (this.#wokenWhileFilling) {
-          this.#wokenWhileFilling = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
+  }
+
+  get #stopped(): boolean {
+    return this.#loop.stopped;
   }
 
   /** Stops claiming and waits for running jobs, aborting them after
    * `graceMs`; an aborted job's lease lets another worker take it. */
   async stop(graceMs = 10 * SECOND_MS): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
+    this.#loop.stop();
     const all = Promise.allSettled([...this.#finished]);
     const timeout = new Promise((resolve) =>
       setTimeout(resolve, graceMs).unref(),
