@@ -8,8 +8,12 @@ import type { Config } from "./config/read-config.ts";
 import { checkSecretKey } from "./crypto/check-secret-key.ts";
 import { SecretBox } from "./crypto/secret-box.ts";
 import { AgentExecutor } from "./executors/agent/agent-executor.ts";
-import type { Executor } from "./executors/executor.ts";
+import type { AnyExecutor } from "./executors/executor.ts";
+import { GitLabDuoExecutor } from "./executors/gitlab-duo/gitlab-duo-executor.ts";
+import { GitLabPipelineExecutor } from "./executors/gitlab-pipeline/gitlab-pipeline-executor.ts";
 import { ForgeRegistry } from "./forges/forge-registry.ts";
+import { GitLabForge } from "./forges/gitlab/gitlab-forge.ts";
+import { readGitLabConfig } from "./forges/gitlab/gitlab-project-config.ts";
 import { LocalForge } from "./forges/local/local-forge.ts";
 import { AdmissionBatcher } from "./ingress/admission-batcher.ts";
 import { AdmissionThread } from "./ingress/admission-thread.ts";
@@ -115,6 +119,14 @@ export async function createApp(
     },
     { timeoutMs: config.outboundTimeoutMs },
   );
+  forges.register(
+    "gitlab",
+    (project) =>
+      new GitLabForge(
+        readGitLabConfig(project.forgeConfig, secretBox),
+        outbound,
+      ),
+  );
   const dispatcher =
     config.role === "api"
       ? undefined
@@ -122,7 +134,7 @@ export async function createApp(
   const worker =
     config.role === "api"
       ? undefined
-      : createWorker(config, store, forges, metrics, logger, now, {
+      : createWorker(config, store, forges, metrics, logger, now, outbound, {
           secretBox,
           instanceSecrets: instanceSecrets(config, secrets),
           onReports: () => dispatcher?.wake(),
@@ -209,6 +221,7 @@ function createWorker(
   metrics: Metrics,
   logger: Logger,
   now: Clock,
+  outbound: OutboundHttp,
   secrets: {
     secretBox: SecretBox;
     instanceSecrets: string[];
@@ -222,7 +235,14 @@ function createWorker(
     outboundAllowPrivate: config.outboundAllowPrivate,
     now,
   });
-  const executors = new Map<string, Executor>([["agent", agent]]);
+  // The GitLab executors call GitLab through the app's outbound client,
+  // so an instance URL obeys FLOWGATE_OUTBOUND_* like every other.
+  const gitlab = { db: store.db, secretBox: secrets.secretBox, http: outbound };
+  const executors = new Map<string, AnyExecutor>([
+    ["agent", agent],
+    ["gitlab_duo", new GitLabDuoExecutor({ ...gitlab, now })],
+    ["gitlab_pipeline", new GitLabPipelineExecutor({ ...gitlab, now })],
+  ]);
   const handler = new RunJobHandler({
     db: store.db,
     forges,

@@ -1,4 +1,5 @@
 import type { GitWorkspace } from "../forges/git-workspace.ts";
+import type { Project } from "../projects/project.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 
@@ -39,5 +40,46 @@ export interface ExecutionResult {
 /** Changes the code in a workspace for one ticket; commits are not its job. */
 export interface Executor {
   readonly name: string;
+  readonly remote?: false;
   execute(input: ExecutionInput): Promise<ExecutionResult>;
 }
+
+export interface RemoteExecutionInput {
+  runId: number;
+  ticket: Ticket;
+  project: Project;
+  /** The branch the work should land on, from the branch template. */
+  branch: string;
+  signal: AbortSignal;
+  /** As for a local executor: untrusted ticket text, oldest first. */
+  followUps: readonly FollowUp[];
+  previousSummary: string | undefined;
+  workflow?: WorkflowSettings | undefined;
+}
+
+/** The merge request a remote executor's work opened on the forge. */
+export interface RemoteMergeRequest {
+  iid: number;
+  web_url: string;
+  source_branch: string;
+}
+
+export interface RemoteExecutionResult
+  extends Omit<ExecutionResult, "stopped"> {
+  mergeRequest: RemoteMergeRequest;
+}
+
+/**
+ * Works on the forge itself (a GitLab Duo flow, a CI pipeline), which
+ * makes the branch, the commits and the merge request: the workflow
+ * checks nothing out and pushes nothing, and records the merge request
+ * the executor found. Each call must be safe to repeat for one run: a
+ * retried run follows the work it started instead of starting more.
+ */
+export interface RemoteExecutor {
+  readonly name: string;
+  readonly remote: true;
+  execute(input: RemoteExecutionInput): Promise<RemoteExecutionResult>;
+}
+
+export type AnyExecutor = Executor | RemoteExecutor;

@@ -7,6 +7,9 @@ export interface RunGitOptions {
   timeoutMs?: number | undefined;
   /** Written to git's standard input, which is closed afterwards. */
   input?: string | undefined;
+  /** Added to the whitelisted environment (which wins on a clash): how
+   * a caller hands git a credential out of band, never in argv. */
+  env?: Readonly<Record<string, string>> | undefined;
 }
 
 const SECOND = 1000;
@@ -50,7 +53,7 @@ export function runGitRaw(
       [...FIXED_CONFIG, ...args],
       {
         cwd: options.cwd,
-        env: gitEnvironment(),
+        env: { ...options.env, ...gitEnvironment() },
         encoding: "buffer",
         maxBuffer: MAX_BUFFER_BYTES,
         timeout: timeoutMs,

@@ -12,6 +12,7 @@ import { WorkspacePathError } from "../forges/workspace-path-error.ts";
 import { Refusal } from "../ingress/refusal.ts";
 import { HttpError } from "./http-error.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
+import { gitlabWebhook } from "./routes/gitlab-webhook.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { triggerEndpoints } from "./routes/trigger-endpoints.ts";
 
@@ -25,7 +26,8 @@ const REASONS: Record<number, string> = {
   415: "Unsupported Media Type",
 };
 
-/** The HTTP server: health, the trigger endpoints and the admin API. */
+/** The HTTP server: health, the trigger endpoints, GitLab's merge
+ * request webhook and the admin API. */
 export function buildServer(app: App): FastifyInstance {
   const server = Fastify({
     loggerInstance: app.logger,
@@ -74,6 +76,7 @@ export function buildServer(app: App): FastifyInstance {
   server.register(healthRoutes(app));
   if (app.config.role !== "worker") {
     server.register(triggerEndpoints(app));
+    server.register(gitlabWebhook(app));
     server.register(adminRoutes(app));
   }
   return server;

@@ -3,7 +3,11 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
 import type { Clock } from "../clock.ts";
-import type { ExecutionResult, Executor } from "../executors/executor.ts";
+import type {
+  AnyExecutor,
+  ExecutionResult,
+  Executor,
+} from "../executors/executor.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import { enqueueReports } from "../outbox/enqueue-reports.ts";
@@ -25,13 +29,14 @@ import {
   mergeRequestTitle,
   withFollowUps,
 } from "./merge-request-text.ts";
+import { runRemoteWorkflow } from "./remote-workflow.ts";
 import { type RunRow, runUrl, ticketOf } from "./run-record.ts";
 import { recordTimelineEvent, type TimelineKind } from "./timeline.ts";
 
 export interface WorkflowDependencies {
   db: Db;
   forge: Forge;
-  executors: ReadonlyMap<string, Executor>;
+  executors: ReadonlyMap<string, AnyExecutor>;
   workspacesDir: string;
   publicUrl: string;
   logger: Logger;
@@ -77,6 +82,11 @@ export async function runDeveloperWorkflow(
       title: ticket.title,
       runId: run.id,
     });
+  // The forge does steps 3 to 5 itself: nothing to check out or push.
+  if (executor.remote) {
+    await runRemoteWorkflow(deps, input, { executor, ticket, branch, step });
+    return;
+  }
   const dir = path.join(deps.workspacesDir, `run-${run.id}`);
   await fs.rm(dir, { recursive: true, force: true });
 
@@ -291,6 +301,8 @@ async function branchOfOpenMergeRequest(
 function checkCanceled(signal: AbortSignal): void {
   if (signal.aborted) throw new JobCanceledError();
 }
+
+export type StepRecorder = ReturnType<typeof stepRecorder>;
 
 /** Times a step, then records it in the timeline and the audit log. */
 function stepRecorder(

@@ -1,6 +1,7 @@
 import { type QueryExecutorProvider, sql } from "kysely";
 
-/** The steps a run's timeline names (DESIGN.md §5), plus follow-ups. */
+/** The steps a run's timeline names (DESIGN.md §5), plus follow-ups and
+ * what the forge later says of the run's merge request. */
 export type TimelineKind =
   | "received"
   | "verified"
@@ -10,6 +11,12 @@ export type TimelineKind =
   | "branch_created"
   | "branch_reused"
   | "executed"
+  // A remote executor's work on the forge: asked for, known by its id,
+  // its status changing, waiting for a person there.
+  | "remote_requested"
+  | "remote_started"
+  | "remote_status"
+  | "action_required"
   | "committed"
   | "pushed"
   | "merge_request_opened"
@@ -21,7 +28,9 @@ export type TimelineKind =
   | "retry_scheduled"
   | "canceled"
   | "retried"
-  | "finished";
+  | "finished"
+  | "merged"
+  | "merge_request_closed";
 
 export interface TimelineEvent {
   kind: TimelineKind;

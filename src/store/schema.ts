@@ -20,6 +20,7 @@ export interface Database {
   run_follow_ups: RunFollowUpTable;
   run_transcript_entries: RunTranscriptEntryTable;
   outbox_messages: OutboxMessageTable;
+  forge_events: ForgeEventTable;
 }
 
 /** Instance-wide values every process of a deployment shares. */
@@ -217,6 +218,19 @@ export interface RunFollowUpTable {
   delivery_key: string | null;
   created_at: Time;
   consumed_at: Time | null;
+}
+
+/** An event a forge sent that Flowgate acted on, once per key (007). */
+export interface ForgeEventTable {
+  id: Generated<number>;
+  project_id: number;
+  /** The sender's Idempotency-Key or webhook-id, else the body's hash. */
+  event_key: string;
+  kind: string;
+  action: string;
+  merge_request_iid: number | null;
+  run_id: number | null;
+  received_at: Time;
 }
 
 export type ReadOnlyId = ColumnType<number, never, never>;

@@ -4,7 +4,7 @@ import { CommandSyntaxError, splitCommand } from "../commands/split-command.ts";
 // Schemas shared by a trigger's settings and a repository's
 // .flowgate/workflows.yml: what a workflow type may customise.
 
-export const EXECUTORS = ["agent"] as const;
+export const EXECUTORS = ["agent", "gitlab_duo", "gitlab_pipeline"] as const;
 export const MODEL_KINDS = [
   "offline",
   "openai-compatible",
@@ -77,6 +77,37 @@ const instructions = z.string().max(16_384);
 const mergeRequestTemplate = z.string().min(1).max(16_384);
 const labels = z.array(z.string().trim().min(1).max(100)).max(20);
 
+/**
+ * What the gitlab_duo executor starts (docs/gitlab-executors.md): the
+ * flow (`developer/v1` unless set), the agent privileges GitLab grants
+ * it (all of them unless set), and how long a run waits for a person to
+ * answer the flow in GitLab before it fails.
+ */
+export const gitlabDuoSettings = z
+  .object({
+    workflow_definition: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9_-]{0,63}(\/v\d{1,3})?$/,
+        'must be a flow name such as "developer/v1"',
+      ),
+    agent_privileges: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .max(32)
+      .refine(
+        (ids) => new Set(ids).size === ids.length,
+        "must not repeat a privilege",
+      ),
+    wait_for_people_s: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400),
+  })
+  .partial()
+  .strict();
+
 /** A workflow type's definition, as a trigger declares it. */
 export const triggerWorkflowDefinition = z
   .object({
@@ -88,6 +119,7 @@ export const triggerWorkflowDefinition = z
     branch_template: branchTemplate,
     merge_request_template: mergeRequestTemplate,
     labels,
+    gitlab_duo: gitlabDuoSettings,
   })
   .partial()
   .strict();
@@ -95,10 +127,12 @@ export const triggerWorkflowDefinition = z
 /**
  * A workflow type's definition in a repository's .flowgate/workflows.yml.
  * Whoever can push to the default branch writes it, so it chooses no
- * model endpoint (the key would follow) and its commands and budgets
- * are checked against the trigger's when the run starts.
+ * model endpoint (the key would follow) nor what a Duo flow may do,
+ * and its commands and budgets are checked against the trigger's when
+ * the run starts.
  */
 export const repositoryWorkflowDefinition = triggerWorkflowDefinition
+  .omit({ gitlab_duo: true })
   .extend({
     model: z
       .object({ name: modelName, stream: z.boolean() })

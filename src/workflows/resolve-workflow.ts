@@ -64,6 +64,14 @@ export function resolveWorkflow(input: ResolveWorkflowInput): WorkflowSettings {
     mergeRequestTemplate:
       fromFile.merge_request_template ?? fromTrigger.merge_request_template,
     labels: fromFile.labels ?? fromTrigger.labels ?? [],
+    gitlabDuo: fromTrigger.gitlab_duo && {
+      workflowDefinition: fromTrigger.gitlab_duo.workflow_definition,
+      agentPrivileges: fromTrigger.gitlab_duo.agent_privileges,
+      waitForPeopleMs:
+        fromTrigger.gitlab_duo.wait_for_people_s === undefined
+          ? undefined
+          : fromTrigger.gitlab_duo.wait_for_people_s * SECOND_MS,
+    },
     definedBy: input.file?.workflows[type]
       ? "repository"
       : trigger?.agent.workflows[type]

@@ -17,8 +17,17 @@ export interface WorkflowSettings {
   branchTemplate: string;
   mergeRequestTemplate: string | undefined;
   labels: string[];
+  /** The gitlab_duo executor's settings, from the trigger's definition
+   * of the type; absent, GitLab's and the executor's defaults. */
+  gitlabDuo?: GitLabDuoSettings | undefined;
   /** Where the definition came from, for the timeline. */
   definedBy: "trigger" | "repository" | "defaults";
   /** Values never to be written to a transcript or sent to a model. */
   secrets: string[];
+}
+
+export interface GitLabDuoSettings {
+  workflowDefinition: string | undefined;
+  agentPrivileges: number[] | undefined;
+  waitForPeopleMs: number | undefined;
 }

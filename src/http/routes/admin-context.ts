@@ -1,8 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import type { App } from "../../app.ts";
-import { ADMIN_ACTOR } from "../../audit/audit-event.ts";
 import { findProject, type Project } from "../../projects/project.ts";
 import { notFound } from "../http-error.ts";
+import { requestActor } from "../request-actor.ts";
 
 /** Loads the project named by `:id` (numeric or URL-encoded path). */
 export async function projectParam(
@@ -31,7 +31,7 @@ export function changeContext(app: App, request: FastifyRequest) {
   return {
     db: app.store.db,
     secretBox: app.secretBox,
-    actor: ADMIN_ACTOR,
+    actor: requestActor(request),
     ipAddress: request.ip,
     now: app.now(),
   };

@@ -8,6 +8,7 @@ import { notFound } from "../http-error.ts";
 import { readPage, setPageHeaders } from "../paging.ts";
 import { parseInput } from "../parse-body.ts";
 import { changeContext, numericParam, projectParam } from "./admin-context.ts";
+import { assertLocalForge } from "./local-forge-only.ts";
 
 const BASE = "/api/v4/projects/:id/merge_requests";
 
@@ -20,6 +21,7 @@ export function mergeRequestRoutes(app: App) {
   return async (server: FastifyInstance) => {
     server.get(BASE, async (request, reply) => {
       const project = await projectParam(app, request);
+      assertLocalForge(project, "merge requests");
       const { state } = parseInput(listFilters, request.query);
       const page = readPage(request.query);
       const found = await app.forge.listMergeRequests(project, {
@@ -33,6 +35,7 @@ export function mergeRequestRoutes(app: App) {
 
     server.get(`${BASE}/:iid`, async (request) => {
       const project = await projectParam(app, request);
+      assertLocalForge(project, "merge requests");
       const iid = numericParam(request, "iid", "Merge Request");
       const mergeRequest = await app.forge.getMergeRequest(project, iid);
       if (!mergeRequest) throw notFound("Merge Request");
@@ -41,6 +44,7 @@ export function mergeRequestRoutes(app: App) {
 
     server.post(`${BASE}/:iid/merge`, async (request) => {
       const project = await projectParam(app, request);
+      assertLocalForge(project, "merge requests");
       const iid = numericParam(request, "iid", "Merge Request");
       const merged = await app.forge.mergeMergeRequest(
         project,

@@ -4,6 +4,7 @@ import type { App } from "../../app.ts";
 import { notFound } from "../http-error.ts";
 import { parseInput } from "../parse-body.ts";
 import { projectParam } from "./admin-context.ts";
+import { assertLocalForge } from "./local-forge-only.ts";
 
 const refQuery = z.object({ ref: z.string().min(1).max(255).optional() });
 const compareQuery = z.object({
@@ -18,6 +19,7 @@ export function repositoryRoutes(app: App) {
       "/api/v4/projects/:id/repository/files/:file_path/raw",
       async (request, reply) => {
         const project = await projectParam(app, request);
+        assertLocalForge(project, "repository");
         const { file_path: filePath } = request.params as { file_path: string };
         const { ref } = parseInput(refQuery, request.query);
         const content = await app.forge.readRepositoryFile(
@@ -35,6 +37,7 @@ export function repositoryRoutes(app: App) {
 
     server.get("/api/v4/projects/:id/repository/compare", async (request) => {
       const project = await projectParam(app, request);
+      assertLocalForge(project, "repository");
       const { from, to } = parseInput(compareQuery, request.query);
       return app.forge.compareRefs(project, from, to);
     });

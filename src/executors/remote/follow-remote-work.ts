@@ -1,0 +1,139 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { Clock } from "../../clock.ts";
+import { recordTimelineEvent } from "../../runs/timeline.ts";
+import type { Db } from "../../store/database.ts";
+import type { RemoteWorkRef } from "./start-once.ts";
+
+const SECOND_MS = 1000;
+const FIRST_DELAY_MS = 1 * SECOND_MS;
+const MAX_DELAY_MS = 15 * SECOND_MS;
+
+/** Where remote work is: still at it, waiting for a person, or done. */
+export type WorkPhase = "working" | "waiting" | "succeeded" | "failed";
+
+export interface WorkStatus {
+  /** GitLab's name of the status, lower case. */
+  status: string;
+  phase: WorkPhase;
+  /** What GitLab says of it, for the timeline and a failure. */
+  message?: string | undefined;
+}
+
+export interface FollowOptions {
+  db: Db;
+  now: Clock;
+  runId: number;
+  executor: string;
+  work: RemoteWorkRef;
+  read(signal: AbortSignal): Promise<WorkStatus>;
+  signal: AbortSignal;
+  /** How long the work may take, time spent waiting for a person aside. */
+  workingLimitMs: number;
+  /** How long each wait for a person may last. */
+  waitingLimitMs: number;
+  /** What a person must do in GitLab, for the `action_required` event. */
+  actionFor(status: WorkStatus): string;
+  delays?: { firstMs: number; maxMs: number } | undefined;
+}
+
+export type FollowOutcome =
+  | { kind: "done"; status: WorkStatus }
+  | {
+      kind: "timed_out";
+      status: WorkStatus;
+      /** True when the time ran out waiting for a person. */
+      waiting: boolean;
+      limitMs: number;
+    };
+
+/**
+ * Reads the work's status until it is done or a limit is reached: at
+ * once, then after 1 s, doubling to 15 s between reads (from the start
+ * again after each change). Each change goes to the run's timeline,
+ * and a wait for a person as `action_required` with what to do where.
+ * The run's abort signal ends the wait between reads.
+ */
+export async function followRemoteWork(
+  options: FollowOptions,
+): Promise<FollowOutcome> {
+  const { now, signal } = options;
+  const firstMs = options.delays?.firstMs ?? FIRST_DELAY_MS;
+  const maxMs = options.delays?.maxMs ?? MAX_DELAY_MS;
+  let pause = firstMs;
+  let previous: string | undefined;
+  let workedMs = 0;
+  let waitedMs = 0;
+  let lastRead = now().getTime();
+  let lastPhase: WorkPhase = "working";
+
+  for (;;) {
+    signal.throwIfAborted();
+    const status = await options.read(signal);
+    const readAt = now().getTime();
+    const elapsed = readAt - lastRead;
+    if (lastPhase === "waiting") waitedMs += elapsed;
+    else workedMs += elapsed;
+    if (status.phase !== "waiting") waitedMs = 0;
+    lastRead = readAt;
+    lastPhase = status.phase;
+
+    if (status.status !== previous) {
+      await noteChange(options, status);
+      previous = status.status;
+      pause = firstMs;
+      // A new question for a person gets the whole time again.
+      waitedMs = 0;
+    }
+    if (status.phase === "succeeded" || status.phase === "failed") {
+      return { kind: "done", status };
+    }
+    if (status.phase === "waiting" && waitedMs > options.waitingLimitMs) {
+      return {
+        kind: "timed_out",
+        status,
+        waiting: true,
+        limitMs: options.waitingLimitMs,
+      };
+    }
+    if (workedMs > options.workingLimitMs) {
+      return {
+        kind: "timed_out",
+        status,
+        waiting: false,
+        limitMs: options.workingLimitMs,
+      };
+    }
+
+    await delay(pause, undefined, { signal });
+    pause = Math.min(pause * 2, maxMs);
+  }
+}
+
+async function noteChange(
+  options: FollowOptions,
+  status: WorkStatus,
+): Promise<void> {
+  const at = options.now();
+  const { executor, work } = options;
+  const about = {
+    executor,
+    id: work.id,
+    status: status.status,
+    ...(status.message ? { message: status.message } : {}),
+  };
+  await recordTimelineEvent(options.db, options.runId, {
+    kind: "remote_status",
+    at,
+    details: about,
+  });
+  if (status.phase !== "waiting") return;
+  await recordTimelineEvent(options.db, options.runId, {
+    kind: "action_required",
+    at,
+    details: {
+      ...about,
+      action: options.actionFor(status),
+      ...(work.url ? { url: work.url } : {}),
+    },
+  });
+}

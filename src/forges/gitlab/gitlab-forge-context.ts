@@ -1,0 +1,17 @@
+import type { OutboundHttp } from "../../outbound/outbound-http.ts";
+import type { GitCredentials } from "./git-credentials.ts";
+import type { GitLabApi } from "./gitlab-api.ts";
+
+/** What every GitLab forge operation needs; GitLabForge holds one. */
+export interface GitLabForgeContext {
+  /** The instance, e.g. `https://gitlab.com`, without a trailing slash. */
+  baseUrl: string;
+  /** GitLab's id of the project, in every API path. */
+  projectId: number;
+  api: GitLabApi;
+  /** For the calls GitLabApi cannot make (raw file contents). */
+  http: OutboundHttp;
+  token: string;
+  /** The token as git is given it. */
+  git: GitCredentials;
+}

@@ -1,0 +1,117 @@
+import type {
+  RemoteExecutionResult,
+  RemoteExecutor,
+} from "../executors/executor.ts";
+import { enqueueReports } from "../outbox/enqueue-reports.ts";
+import { JobCanceledError } from "../queue/worker.ts";
+import type { Ticket } from "../tickets/ticket.ts";
+import type {
+  StepRecorder,
+  WorkflowDependencies,
+  WorkflowInput,
+} from "./developer-workflow.ts";
+import {
+  followUpsOf,
+  markFollowUpsConsumed,
+  previousSummary,
+} from "./follow-ups.ts";
+
+export interface RemoteWork {
+  executor: RemoteExecutor;
+  ticket: Ticket;
+  branch: string;
+  step: StepRecorder;
+}
+
+/**
+ * DESIGN.md §6 for an executor that works on the forge (a GitLab Duo
+ * flow, a CI pipeline): the forge makes the branch, the commits and the
+ * merge request, so nothing is checked out, committed or pushed here.
+ * The executor starts its work, or follows what an earlier attempt
+ * started, and answers the merge request that work opened; the run
+ * records it as the local path does. One round: follow-ups that arrive
+ * while the forge works wait for the next run on the merge request.
+ */
+export async function runRemoteWorkflow(
+  deps: WorkflowDependencies,
+  input: WorkflowInput,
+  work: RemoteWork,
+): Promise<void> {
+  const { db } = deps;
+  const { run, project, signal, workflow } = input;
+  const { executor, step } = work;
+  const given = await followUpsOf(db, run.id);
+  const summary = await previousSummary(db, run);
+
+  checkCanceled(signal);
+  const result: RemoteExecutionResult = await step(
+    "executed",
+    () =>
+      executor.execute({
+        runId: run.id,
+        ticket: work.ticket,
+        project,
+        branch: work.branch,
+        signal,
+        followUps: given.map(({ instruction, author }) => ({
+          instruction,
+          author,
+        })),
+        previousSummary: summary,
+        workflow,
+      }),
+    (done) => ({
+      executor: executor.name,
+      complete: done.complete,
+      follow_ups: given.length,
+      ...(workflow
+        ? { workflow: workflow.type, defined_by: workflow.definedBy }
+        : {}),
+      ...done.details,
+    }),
+    async (trx, done) => {
+      await markFollowUpsConsumed(
+        trx,
+        given.map((followUp) => followUp.id),
+        deps.now(),
+      );
+      await trx
+        .updateTable("runs")
+        .set({ summary: done.summary })
+        .where("id", "=", run.id)
+        .execute();
+    },
+  );
+
+  checkCanceled(signal);
+  await step(
+    "merge_request_opened",
+    async () => result.mergeRequest,
+    (opened) => ({
+      iid: opened.iid,
+      web_url: opened.web_url,
+      source_branch: opened.source_branch,
+      opened_by: executor.name,
+    }),
+    async (trx, opened) => {
+      // The branch is the one the forge's work used, which is the one
+      // asked for unless the work chose its own.
+      await trx
+        .updateTable("runs")
+        .set({ branch: opened.source_branch, merge_request_iid: opened.iid })
+        .where("id", "=", run.id)
+        .execute();
+      await enqueueReports(trx, {
+        runId: run.id,
+        event: "merge_request_opened",
+        at: deps.now(),
+        publicUrl: deps.publicUrl,
+      });
+    },
+  );
+  deps.onReports?.();
+}
+
+function checkCanceled(signal: AbortSignal): void {
+  if (signal.aborted) throw new JobCanceledError();
+}

@@ -1,0 +1,358 @@
+import { execute, type Resolved } from "../graphql-subset.ts";
+import type {
+  FakeGitLab,
+  FakeGitLabUser,
+  FakeMergeRequest,
+  RecordedGitLabRequest,
+} from "./fake-gitlab.ts";
+
+const DEVELOPER = 30;
+const REPORTER = 20;
+const WORKFLOW_GID = "gid://gitlab/Ai::DuoWorkflows::Workflow/";
+
+/** How a flow or a pipeline the fake starts goes on: the statuses each
+ * status read answers in turn (the last one ever after), what GitLab
+ * says of it, and whether it opens a merge request when it succeeds. */
+export interface RemoteScript {
+  statuses: string[];
+  humanStatus?: string;
+  errors?: string[];
+  opensMergeRequest?: boolean;
+}
+
+export interface FakeFlow {
+  id: number;
+  projectId: number;
+  userId: number;
+  /** The body of the POST that created it, as sent. */
+  body: Record<string, any>;
+  script: RemoteScript;
+  reads: number;
+  status: string;
+}
+
+export interface FakePipeline {
+  id: number;
+  projectId: number;
+  ref: string;
+  variables: Record<string, string>;
+  script: RemoteScript;
+  reads: number;
+  status: string;
+  webUrl: string;
+}
+
+export interface FakeRemoteWork {
+  flows: FakeFlow[];
+  pipelines: FakePipeline[];
+  /** Users without a GitLab Duo seat: the Flows API answers them 403. */
+  seatless: Set<number>;
+  /** Scripts for the next flows, one each; then `defaultScript`. */
+  scriptFlows(...scripts: RemoteScript[]): void;
+  scriptPipelines(...scripts: RemoteScript[]): void;
+}
+
+export interface FakeProjectOptions {
+  id: number;
+  path: string;
+  defaultBranch?: string;
+  /** The pipeline trigger token the project accepts. */
+  triggerToken: string;
+}
+
+const DEFAULT_SCRIPT: RemoteScript = { statuses: ["running", "finished"] };
+const DEFAULT_PIPELINE: RemoteScript = { statuses: ["running", "success"] };
+
+/**
+ * The remote executors' GitLab, over the fake core: the Flows API (201
+ * with the new flow; 403 for a user without a Duo seat), a flow's
+ * status over GraphQL answering its script read by read, the merge
+ * requests list by source branch, and the pipeline trigger and pipeline
+ * reads. A flow that reaches `finished`, or a pipeline `success`, opens
+ * a merge request from its source branch in `fake.state.mergeRequests`,
+ * as a Duo flow or an agent's CI job would.
+ */
+export function addFlowRoutes(
+  fake: FakeGitLab,
+  project: FakeProjectOptions,
+): FakeRemoteWork {
+  const flows: FakeFlow[] = [];
+  const pipelines: FakePipeline[] = [];
+  const flowScripts: RemoteScript[] = [];
+  const pipelineScripts: RemoteScript[] = [];
+  const seatless = new Set<number>();
+  const defaultBranch = project.defaultBranch ?? "main";
+  const projectPath = `/api/v4/projects/${project.id}`;
+
+  const accessOf = (user: FakeGitLabUser | undefined) =>
+    user?.access[project.id] ?? 0;
+
+  const openMergeRequest = (sourceBranch: string, title: string) => {
+    const own = fake.state.mergeRequests.filter(
+      (one) => one.project_id === project.id,
+    );
+    const iid = Math.max(0, ...own.map((one) => one.iid)) + 1;
+    const mergeRequest: FakeMergeRequest = {
+      id: fake.state.nextId++,
+      iid,
+      project_id: project.id,
+      title,
+      description: "",
+      source_branch: sourceBranch,
+      target_branch: defaultBranch,
+      state: "opened",
+      draft: true,
+      web_url: `${fake.url}/${project.path}/-/merge_requests/${iid}`,
+      labels: [],
+      notes: [],
+    };
+    fake.state.mergeRequests.push(mergeRequest);
+  };
+
+  /** One status read: the script's next status, and its side effect. */
+  const advance = (
+    work: FakeFlow | FakePipeline,
+    succeeded: string,
+    sourceBranch: string,
+  ) => {
+    const { statuses } = work.script;
+    const next = statuses[Math.min(work.reads, statuses.length - 1)];
+    work.reads += 1;
+    if (next && next !== work.status && next === succeeded) {
+      if (work.script.opensMergeRequest !== false) {
+        openMergeRequest(sourceBranch, `Work of ${work.id}`);
+      }
+    }
+    work.status = next ?? work.status;
+  };
+
+  fake.route({
+    method: "POST",
+    pattern: /^\/api\/v4\/ai\/duo_workflows\/workflows$/,
+    handle: ({ request, user }) => {
+      if (!user) return { status: 401, body: { message: "401 Unauthorized" } };
+      if (seatless.has(user.id)) {
+        return { status: 403, body: { message: "403 Forbidden" } };
+      }
+      const body = (request.json ?? {}) as Record<string, any>;
+      if (String(body.project_id) !== String(project.id)) {
+        return { status: 404, body: { message: "404 Project Not Found" } };
+      }
+      if (accessOf(user) < DEVELOPER) {
+        return { status: 403, body: { message: "403 Forbidden" } };
+      }
+      if (typeof body.goal !== "string" || body.goal === "") {
+        return { status: 400, body: { error: "goal is missing" } };
+      }
+      const flow: FakeFlow = {
+        id: fake.state.nextId++,
+        projectId: project.id,
+        userId: user.id,
+        body,
+        script: flowScripts.shift() ?? DEFAULT_SCRIPT,
+        reads: 0,
+        status: "created",
+      };
+      flows.push(flow);
+      return {
+        status: 201,
+        body: {
+          id: flow.id,
+          project_id: project.id,
+          workflow_definition:
+            body.workflow_definition ?? "software_development",
+          status: "created",
+          environment: body.environment ?? null,
+          agent_privileges: body.agent_privileges ?? [1, 2, 3, 4, 5, 6],
+          workload: { id: fake.state.nextId++, message: "Workload started" },
+        },
+      };
+    },
+  });
+
+  fake.route({
+    method: "POST",
+    pattern: /^\/api\/graphql$/,
+    handle: ({ request, user }) => {
+      const answer = execute(
+        request.json ?? {},
+        {
+          query: {
+            duoWorkflowWorkflows: (args) =>
+              workflowConnection(args, user, flows, (flow) =>
+                advance(flow, "finished", String(flow.body.source_branch)),
+              ),
+          },
+          mutation: {},
+        },
+        { code: "graphqlParseError" },
+      );
+      return answer;
+    },
+  });
+
+  fake.route({
+    method: "GET",
+    pattern: new RegExp(`^${projectPath}/merge_requests$`),
+    handle: ({ url, user }) => {
+      if (accessOf(user) < REPORTER) {
+        return { status: 404, body: { message: "404 Project Not Found" } };
+      }
+      const branch = url.searchParams.get("source_branch");
+      const found = fake.state.mergeRequests
+        .filter((one) => one.project_id === project.id)
+        .filter((one) => branch === null || one.source_branch === branch)
+        .sort((a, b) => b.iid - a.iid);
+      return { status: 200, body: found.map(({ notes: _, ...one }) => one) };
+    },
+  });
+
+  fake.route({
+    method: "POST",
+    pattern: new RegExp(`^${projectPath}/trigger/pipeline$`),
+    // GitLab authenticates a trigger by its token in the body.
+    public: true,
+    handle: ({ request }) => {
+      const sent = triggerInput(request);
+      if (sent.token !== project.triggerToken) {
+        return { status: 404, body: { message: "404 Not Found" } };
+      }
+      if (!sent.ref) return { status: 400, body: { error: "ref is missing" } };
+      const id = fake.state.nextId++;
+      const pipeline: FakePipeline = {
+        id,
+        projectId: project.id,
+        ref: sent.ref,
+        variables: sent.variables,
+        script: pipelineScripts.shift() ?? DEFAULT_PIPELINE,
+        reads: 0,
+        status: "created",
+        webUrl: `${fake.url}/${project.path}/-/pipelines/${id}`,
+      };
+      pipelines.push(pipeline);
+      return { status: 201, body: pipelineJson(pipeline) };
+    },
+  });
+
+  fake.route({
+    method: "GET",
+    pattern: new RegExp(`^${projectPath}/pipelines$`),
+    handle: ({ url, user }) => {
+      if (accessOf(user) < REPORTER) {
+        return { status: 404, body: { message: "404 Project Not Found" } };
+      }
+      const ref = url.searchParams.get("ref");
+      const found = pipelines
+        .filter((one) => ref === null || one.ref === ref)
+        .sort((a, b) => b.id - a.id);
+      return { status: 200, body: found.map(pipelineJson) };
+    },
+  });
+
+  fake.route({
+    method: "GET",
+    pattern: new RegExp(`^${projectPath}/pipelines/(\\d+)(/variables)?$`),
+    handle: ({ match, user }) => {
+      const pipeline = pipelines.find((one) => one.id === Number(match[1]));
+      if (accessOf(user) < REPORTER || !pipeline) {
+        return { status: 404, body: { message: "404 Not Found" } };
+      }
+      if (match[2]) {
+        const variables = Object.entries(pipeline.variables).map(
+          ([key, value]) => ({ key, value, variable_type: "env_var" }),
+        );
+        return { status: 200, body: variables };
+      }
+      advance(
+        pipeline,
+        "success",
+        pipeline.variables.FLOWGATE_SOURCE_BRANCH ?? "",
+      );
+      return { status: 200, body: pipelineJson(pipeline) };
+    },
+  });
+
+  return {
+    flows,
+    pipelines,
+    seatless,
+    scriptFlows: (...scripts) => {
+      flowScripts.push(...scripts);
+    },
+    scriptPipelines: (...scripts) => {
+      pipelineScripts.push(...scripts);
+    },
+  };
+}
+
+/** `duoWorkflowWorkflows`: one flow by `workflowId` (a status read), or
+ * a project's newest by `projectPath`; a user sees only its own. */
+function workflowConnection(
+  args: Record<string, unknown>,
+  user: FakeGitLabUser | undefined,
+  flows: FakeFlow[],
+  read: (flow: FakeFlow) => void,
+): Resolved {
+  const own = flows.filter((flow) => flow.userId === user?.id);
+  let nodes: FakeFlow[];
+  if (typeof args.workflowId === "string") {
+    nodes = own.filter(
+      (flow) => `${WORKFLOW_GID}${flow.id}` === args.workflowId,
+    );
+    nodes.forEach(read);
+  } else {
+    const first = typeof args.first === "number" ? args.first : 100;
+    nodes = [...own].sort((a, b) => b.id - a.id).slice(0, first);
+  }
+  return {
+    __typename: "DuoWorkflowConnection",
+    nodes: nodes.map((flow) => ({
+      __typename: "DuoWorkflow",
+      id: `${WORKFLOW_GID}${flow.id}`,
+      status: flow.status.toUpperCase(),
+      statusName: flow.status,
+      humanStatus: flow.script.humanStatus ?? flow.status.replace(/_/g, " "),
+      goal: String(flow.body.goal ?? ""),
+      latestCheckpoint: {
+        __typename: "DuoWorkflowEvent",
+        errors: flow.status === "failed" ? (flow.script.errors ?? []) : [],
+      },
+    })),
+  };
+}
+
+/** The trigger's `token`, `ref` and `variables`, sent as JSON or as a
+ * form (`variables[KEY]=value`), as GitLab takes either. */
+function triggerInput(request: RecordedGitLabRequest) {
+  if (request.json) {
+    const body = request.json as Record<string, any>;
+    return {
+      token: String(body.token ?? ""),
+      ref: String(body.ref ?? ""),
+      variables: { ...(body.variables ?? {}) } as Record<string, string>,
+    };
+  }
+  const form = new URLSearchParams(request.body.toString("utf8"));
+  const variables: Record<string, string> = {};
+  for (const [name, value] of form) {
+    const key = /^variables\[(.+)\]$/.exec(name)?.[1];
+    if (key) variables[key] = value;
+  }
+  return {
+    token: form.get("token") ?? "",
+    ref: form.get("ref") ?? "",
+    variables,
+  };
+}
+
+function pipelineJson(pipeline: FakePipeline) {
+  return {
+    id: pipeline.id,
+    iid: pipeline.id,
+    project_id: pipeline.projectId,
+    status: pipeline.status,
+    source: "trigger",
+    ref: pipeline.ref,
+    web_url: pipeline.webUrl,
+  };
+}
