@@ -37,6 +37,7 @@ export async function enqueueReports(
       "runs.external_url",
       "runs.branch",
       "runs.merge_request_iid",
+      "runs.merge_request_web_url",
       "runs.error",
       "triggers.source",
       "triggers.sync",
@@ -73,7 +74,9 @@ export async function enqueueReports(
         ? null
         : {
             iid: run.merge_request_iid,
-            webUrl: `${change.publicUrl}/${run.project_path}/-/merge_requests/${run.merge_request_iid}`,
+            webUrl:
+              run.merge_request_web_url ??
+              `${change.publicUrl}/${run.project_path}/-/merge_requests/${run.merge_request_iid}`,
           },
     error: run.error,
     at: change.at.toISOString(),

@@ -76,7 +76,7 @@ export async function runDeveloperWorkflow(
   if (!executor) throw new Error(`no executor named "${executorName}"`);
 
   const branch =
-    (await branchOfOpenMergeRequest(db, run)) ??
+    (await branchOfOpenMergeRequest(db, forge, forgeProject, run)) ??
     branchName(input.branchTemplate, {
       externalReference: ticket.externalReference,
       title: ticket.title,
@@ -173,7 +173,10 @@ export async function runDeveloperWorkflow(
       async (trx, opened) => {
         await trx
           .updateTable("runs")
-          .set({ merge_request_iid: opened.iid })
+          .set({
+            merge_request_iid: opened.iid,
+            merge_request_web_url: opened.web_url,
+          })
           .where("id", "=", run.id)
           .execute();
         await enqueueReports(trx, {
@@ -285,18 +288,32 @@ async function executeWithFollowUps(
  * working on that merge request's branch. */
 async function branchOfOpenMergeRequest(
   db: Db,
+  forge: Forge,
+  project: ForgeProject,
   run: RunRow,
 ): Promise<string | undefined> {
-  const open = await db
-    .selectFrom("merge_requests")
-    .select("source_branch")
+  // Earlier runs of the ticket name their branches; the forge says which
+  // of those merge requests is still open (the local table or GitLab).
+  const earlier = await db
+    .selectFrom("runs")
+    .select((eb) => ["branch", eb.fn.max("id").as("newest")])
     .where("project_id", "=", run.project_id)
     .where("external_reference", "=", run.external_reference)
-    .where("state", "=", "opened")
-    .orderBy("id", "desc")
-    .executeTakeFirst();
-  return open?.source_branch;
+    .where("merge_request_iid", "is not", null)
+    .where("branch", "is not", null)
+    .groupBy("branch")
+    .orderBy("newest", "desc")
+    .limit(RECENT_BRANCHES)
+    .execute();
+  const branches = earlier.flatMap((row) => (row.branch ? [row.branch] : []));
+  for (const branch of branches) {
+    if (await forge.findOpenMergeRequest(project, branch)) return branch;
+  }
+  return undefined;
 }
+
+/** How many of a ticket's earlier branches a follow-up run looks at. */
+const RECENT_BRANCHES = 5;
 
 function checkCanceled(signal: AbortSignal): void {
   if (signal.aborted) throw new JobCanceledError();

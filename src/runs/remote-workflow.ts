@@ -98,7 +98,11 @@ export async function runRemoteWorkflow(
       // asked for unless the work chose its own.
       await trx
         .updateTable("runs")
-        .set({ branch: opened.source_branch, merge_request_iid: opened.iid })
+        .set({
+          branch: opened.source_branch,
+          merge_request_iid: opened.iid,
+          merge_request_web_url: opened.web_url,
+        })
         .where("id", "=", run.id)
         .execute();
       await enqueueReports(trx, {

@@ -33,7 +33,9 @@ export async function runView(
         ? null
         : {
             iid: run.merge_request_iid,
-            web_url: `${options.publicUrl}/${options.projectPath}/-/merge_requests/${run.merge_request_iid}`,
+            web_url:
+              run.merge_request_web_url ??
+              `${options.publicUrl}/${options.projectPath}/-/merge_requests/${run.merge_request_iid}`,
           },
     error: run.error,
     web_url: runUrl(options.publicUrl, run),

@@ -12,6 +12,7 @@ import { sharedState } from "./migrations/002-shared-state.ts";
 import { providerRulesAndFollowUps } from "./migrations/003-provider-rules-and-follow-ups.ts";
 import { agent } from "./migrations/004-agent.ts";
 import { outbox } from "./migrations/005-outbox.ts";
+import { runMergeRequestUrl } from "./migrations/006-run-merge-request-url.ts";
 import { forgeEvents } from "./migrations/007-forge-events.ts";
 import type { Database } from "./schema.ts";
 
@@ -50,6 +51,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "003-provider-rules-and-follow-ups": providerRulesAndFollowUps(dialect),
     "004-agent": agent(dialect),
     "005-outbox": outbox(dialect),
+    "006-run-merge-request-url": runMergeRequestUrl(),
     "007-forge-events": forgeEvents(dialect),
   };
 }

@@ -115,6 +115,8 @@ export interface RunTable {
   finished_at: Time | null;
   /** The executor's change summary, once the run has executed. */
   summary: string | null;
+  /** The merge request's page as its forge gives it (006). */
+  merge_request_web_url: ColumnType<string | null, string | null | undefined>;
   /** What reporting back keeps between a run's messages (005). */
   sync_state: ColumnType<Json, Json | undefined>;
 }

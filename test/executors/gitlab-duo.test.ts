@@ -81,7 +81,10 @@ describe("the gitlab_duo executor", () => {
     const opened = fixture.gitlab.state.mergeRequests.find(
       (mergeRequest) => mergeRequest.source_branch === run.branch,
     );
-    expect(run.merge_request?.iid).toBe(opened?.iid);
+    expect(run.merge_request).toEqual({
+      iid: opened?.iid,
+      web_url: opened?.web_url,
+    });
     expect(eventsNamed(run, "merge_request_opened")[0]?.details).toMatchObject({
       iid: opened?.iid,
       web_url: opened?.web_url,

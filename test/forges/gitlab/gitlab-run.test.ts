@@ -87,6 +87,8 @@ describe("a run on a GitLab project", () => {
     expect(run.merge_request.iid).toBe(1);
 
     const detailed = await runWithEvents(server, project.id, run.id);
+    // The run links GitLab's page, not a Flowgate address.
+    expect(detailed.merge_request).toEqual({ iid: 1, web_url: gitlabUrl });
     const opened = detailed.events.find(
       (event: any) => event.name === "merge_request_opened",
     );
@@ -179,5 +181,27 @@ describe("the local forge's admin routes on a GitLab project", () => {
     }
     const merge = await server.admin("POST", `${base}/merge_requests/1/merge`);
     expect(merge.status).toBe(400);
+  });
+});
+
+describe("a second run for a ticket whose merge request is open on GitLab", () => {
+  it("works on the same branch and merge request, even under another title", async () => {
+    const project = await world.project();
+    const trigger = await registerOnFlowgate(server, world, project);
+    const first = await runTicket(server, project.id, trigger, {
+      reference: "GL-7",
+    });
+    const second = await runTicket(server, project.id, trigger, {
+      reference: "GL-7",
+      title: "Export invoices as CSV, with totals",
+    });
+
+    expect(second.status).toBe("succeeded");
+    expect(second.branch).toBe(first.branch);
+    expect(second.merge_request).toEqual(first.merge_request);
+    const opened = world.fake.state.mergeRequests.filter(
+      (mergeRequest) => mergeRequest.project_id === project.id,
+    );
+    expect(opened).toHaveLength(1);
   });
 });
