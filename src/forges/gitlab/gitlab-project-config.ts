@@ -79,6 +79,52 @@ export function readGitLabConfig(
   };
 }
 
+/** What `PATCH /api/v4/projects/:id` may change of a GitLab project. */
+export const gitlabForgeChanges = z
+  .object({
+    base_url: gitlabForgeInput.shape.base_url,
+    token: gitlabForgeInput.shape.token,
+    pipeline_trigger_token: z.string().min(8).max(1024).nullable(),
+    pipeline_ref: z.string().min(1).max(255).nullable(),
+  })
+  .partial()
+  .strict();
+
+export type GitLabForgeChanges = z.output<typeof gitlabForgeChanges>;
+
+/**
+ * Applies changes to a stored `forge_config`, sealing new secrets; a new
+ * webhook secret when one is given. `null` removes an optional setting.
+ */
+export function changeGitLabConfig(
+  forgeConfig: string,
+  changes: GitLabForgeChanges,
+  newWebhookSecret: string | undefined,
+  secretBox: SecretBox,
+): string {
+  const stored = JSON.parse(forgeConfig) as StoredConfig;
+  const next: StoredConfig = { ...stored };
+  if (changes.base_url !== undefined) {
+    next.base_url = changes.base_url.replace(/\/+$/, "");
+  }
+  if (changes.token !== undefined) next.token = secretBox.seal(changes.token);
+  if (changes.pipeline_trigger_token === null) {
+    delete next.pipeline_trigger_token;
+  } else if (changes.pipeline_trigger_token !== undefined) {
+    next.pipeline_trigger_token = secretBox.seal(
+      changes.pipeline_trigger_token,
+    );
+  }
+  if (changes.pipeline_ref === null) delete next.pipeline_ref;
+  else if (changes.pipeline_ref !== undefined) {
+    next.pipeline_ref = changes.pipeline_ref;
+  }
+  if (newWebhookSecret !== undefined) {
+    next.webhook_secret = secretBox.seal(newWebhookSecret);
+  }
+  return JSON.stringify(next);
+}
+
 /** What the admin API may show of the settings: no secret. */
 export function gitlabConfigView(forgeConfig: string) {
   const stored = JSON.parse(forgeConfig) as StoredConfig;

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { App } from "../../app.ts";
-import { gitlabForgeInput } from "../../forges/gitlab/gitlab-project-config.ts";
+import {
+  gitlabForgeChanges,
+  gitlabForgeInput,
+} from "../../forges/gitlab/gitlab-project-config.ts";
 import { createGitLabProject } from "../../projects/create-gitlab-project.ts";
 import { createProject } from "../../projects/create-project.ts";
 import { findProject, projectView, toProject } from "../../projects/project.ts";
+import { updateGitLabProject } from "../../projects/update-gitlab-project.ts";
 import { HttpError } from "../http-error.ts";
 import { fetchPage, readPage } from "../paging.ts";
 import { parseInput } from "../parse-body.ts";
@@ -68,6 +72,13 @@ const createProjectSchema = z
       });
     }
   });
+
+const updateProjectSchema = z
+  .object({
+    forge: gitlabForgeChanges.optional(),
+    rotate_webhook_secret: z.boolean().optional(),
+  })
+  .strict();
 
 export function projectRoutes(app: App) {
   return async (server: FastifyInstance) => {
@@ -133,5 +144,36 @@ export function projectRoutes(app: App) {
     server.get("/api/v4/projects/:id", async (request) =>
       projectView(await projectParam(app, request), app.config.publicUrl),
     );
+
+    // A GitLab project's forge settings: a new token, a pipeline trigger
+    // token, a new webhook secret (docs/gitlab.md).
+    server.patch("/api/v4/projects/:id", async (request) => {
+      const project = await projectParam(app, request);
+      const input = parseInput(updateProjectSchema, request.body);
+      if (project.forgeType !== "gitlab") {
+        throw new HttpError(
+          400,
+          "400 Bad request - only a GitLab project has forge settings to change",
+        );
+      }
+      const updated = await updateGitLabProject(
+        project,
+        {
+          forge: input.forge ?? {},
+          rotateWebhookSecret: input.rotate_webhook_secret ?? false,
+        },
+        {
+          ...changeContext(app, request),
+          db: app.store.db,
+          secretBox: app.secretBox,
+        },
+      );
+      return {
+        ...projectView(updated.project, app.config.publicUrl),
+        ...(updated.webhookSecret
+          ? { webhook_secret: updated.webhookSecret }
+          : {}),
+      };
+    });
   };
 }

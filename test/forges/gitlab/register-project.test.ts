@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readGitLabConfig } from "../../../src/forges/gitlab/gitlab-project-config.ts";
 import {
   createTestDatabase,
   type TestDatabase,
@@ -125,5 +126,86 @@ describe.skipIf(unavailable("postgres"))("postgres", () => {
     });
     expect(local.status).toBe(201);
     expect(local.body.id).toBeGreaterThan(4242);
+  });
+});
+
+describe("changing a GitLab project's forge settings", () => {
+  const NEW_TOKEN = "glpat-replacement-token-9876543210";
+
+  it("replaces the token and the pipeline trigger token without showing either", async () => {
+    const changed = await server.admin("PATCH", "/api/v4/projects/278964", {
+      forge: { token: NEW_TOKEN, pipeline_trigger_token: "glptt-trigger-0001" },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.forge.pipeline_trigger_token_set).toBe(true);
+    expect(JSON.stringify(changed.body)).not.toContain(NEW_TOKEN);
+    expect(changed.body).not.toHaveProperty("webhook_secret");
+
+    const row = await server.app.store.db
+      .selectFrom("projects")
+      .select("forge_config")
+      .where("id", "=", 278964)
+      .executeTakeFirstOrThrow();
+    const opened = readGitLabConfig(row.forge_config, server.app.secretBox);
+    expect(opened.token).toBe(NEW_TOKEN);
+    expect(opened.pipelineTriggerToken).toBe("glptt-trigger-0001");
+    expect(row.forge_config).not.toContain(NEW_TOKEN);
+
+    const audit = await server.admin(
+      "GET",
+      "/api/v4/projects/278964/workflows/audit_events",
+    );
+    const event = audit.body.find(
+      (entry: any) =>
+        entry.details.custom_message === "changed GitLab project settings",
+    );
+    expect(JSON.stringify(event)).not.toContain(NEW_TOKEN);
+  });
+
+  it("rotates the webhook secret: the new one works at once, the old one no more", async () => {
+    const webhook = (secret: string) =>
+      fetch(`${server.url}/api/v4/projects/278964/gitlab/webhook`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-gitlab-token": secret,
+          "x-gitlab-event": "Push Hook",
+        },
+        body: JSON.stringify({ object_kind: "push" }),
+      });
+    const row = await server.app.store.db
+      .selectFrom("projects")
+      .select("forge_config")
+      .where("id", "=", 278964)
+      .executeTakeFirstOrThrow();
+    const old = readGitLabConfig(row.forge_config, server.app.secretBox);
+    expect((await webhook(old.webhookSecret)).status).toBe(200);
+
+    const rotated = await server.admin("PATCH", "/api/v4/projects/278964", {
+      rotate_webhook_secret: true,
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.webhook_secret).toMatch(/^whsec_/);
+    expect(rotated.body.webhook_secret).not.toBe(old.webhookSecret);
+
+    expect((await webhook(rotated.body.webhook_secret)).status).toBe(200);
+    expect((await webhook(old.webhookSecret)).status).toBe(401);
+  });
+
+  it("refuses a local project and unknown settings, naming them", async () => {
+    const local = await server.admin(
+      "PATCH",
+      "/api/v4/projects/acme%2Fafter-gitlab",
+      {
+        rotate_webhook_secret: true,
+      },
+    );
+    expect(local.status).toBe(400);
+    expect(local.body.message).toContain("only a GitLab project");
+
+    const unknown = await server.admin("PATCH", "/api/v4/projects/278964", {
+      forge: { project_id: 1 },
+    });
+    expect(unknown.status).toBe(400);
   });
 });
