@@ -10,12 +10,12 @@ import type {
 } from "../executors/executor.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
-import { enqueueReports } from "../outbox/enqueue-reports.ts";
 import type { Project } from "../projects/project.ts";
 import { FatalJobError, JobCanceledError } from "../queue/worker.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
+import { attachMergeRequest } from "./attach-merge-request.ts";
 import { branchName } from "./branch-name.ts";
 import {
   followUpsOf,
@@ -170,22 +170,11 @@ export async function runDeveloperWorkflow(
         });
       },
       (opened) => ({ iid: opened.iid, web_url: opened.web_url, commit: sha }),
-      async (trx, opened) => {
-        await trx
-          .updateTable("runs")
-          .set({
-            merge_request_iid: opened.iid,
-            merge_request_web_url: opened.web_url,
-          })
-          .where("id", "=", run.id)
-          .execute();
-        await enqueueReports(trx, {
-          runId: run.id,
-          event: "merge_request_opened",
+      (trx, opened) =>
+        attachMergeRequest(trx, run.id, opened, {
           at: deps.now(),
           publicUrl: deps.publicUrl,
-        });
-      },
+        }),
     );
     deps.onReports?.();
 

@@ -2,9 +2,9 @@ import type {
   RemoteExecutionResult,
   RemoteExecutor,
 } from "../executors/executor.ts";
-import { enqueueReports } from "../outbox/enqueue-reports.ts";
 import { JobCanceledError } from "../queue/worker.ts";
 import type { Ticket } from "../tickets/ticket.ts";
+import { attachMergeRequest } from "./attach-merge-request.ts";
 import type {
   StepRecorder,
   WorkflowDependencies,
@@ -93,25 +93,11 @@ export async function runRemoteWorkflow(
       source_branch: opened.source_branch,
       opened_by: executor.name,
     }),
-    async (trx, opened) => {
-      // The branch is the one the forge's work used, which is the one
-      // asked for unless the work chose its own.
-      await trx
-        .updateTable("runs")
-        .set({
-          branch: opened.source_branch,
-          merge_request_iid: opened.iid,
-          merge_request_web_url: opened.web_url,
-        })
-        .where("id", "=", run.id)
-        .execute();
-      await enqueueReports(trx, {
-        runId: run.id,
-        event: "merge_request_opened",
+    (trx, opened) =>
+      attachMergeRequest(trx, run.id, opened, {
         at: deps.now(),
         publicUrl: deps.publicUrl,
-      });
-    },
+      }),
   );
   deps.onReports?.();
 }
