@@ -176,3 +176,53 @@ describe("the gitlab_pipeline executor", () => {
     }
   });
 });
+
+describe("a canceled gitlab_pipeline run", () => {
+  it("cancels its pipeline on GitLab too, and says so on the run", async () => {
+    fixture.remote.scriptPipelines({ statuses: ["running"] });
+    tickets += 1;
+    const runId = await sendTicket(fixture.server, trigger, {
+      external_reference: `OPS-${tickets}`,
+      title: "A long pipeline",
+    });
+    const deadline = Date.now() + 10_000;
+    while (
+      eventsNamed(await runOf(fixture.server, runId), "remote_status")
+        .length === 0
+    ) {
+      if (Date.now() > deadline) throw new Error("the pipeline was never read");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+
+    const canceled = await fixture.server.admin(
+      "POST",
+      `/api/v4/projects/${PROJECT_ID}/workflows/runs/${runId}/cancel`,
+    );
+    expect(canceled.status).toBe(200);
+
+    const pipeline = fixture.remote.pipelines.at(-1);
+    const stopBy = Date.now() + 5_000;
+    while (!pipeline?.canceledByApi) {
+      if (Date.now() > stopBy) throw new Error("the pipeline was not canceled");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(pipeline.status).toBe("canceled");
+    const cancels = fixture.gitlab.requests.filter(
+      (request) =>
+        request.method === "POST" &&
+        request.path ===
+          `/api/v4/projects/${PROJECT_ID}/pipelines/${pipeline.id}/cancel`,
+    );
+    expect(cancels).toHaveLength(1);
+    while (
+      !eventsNamed(await runOf(fixture.server, runId), "remote_status").some(
+        (event) => event.details.status === "cancel_requested",
+      )
+    ) {
+      if (Date.now() > stopBy) throw new Error("no cancel_requested event");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const run = await runOf(fixture.server, runId);
+    expect(run.status).toBe("canceled");
+  });
+});

@@ -14,6 +14,7 @@ import {
 import { type GitLabAccess, gitlabTargetOf } from "../remote/gitlab-target.ts";
 import { guarded, type RunErrorContext } from "../remote/run-error.ts";
 import { startOnce } from "../remote/start-once.ts";
+import { cancelWhenRunCanceled } from "./cancel-when-run-canceled.ts";
 import { readHints, triggerHints } from "./pipeline-hints.ts";
 import { pipelineVariables } from "./pipeline-variables.ts";
 import {
@@ -110,25 +111,36 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
         }),
     );
 
-    const outcome = await guarded(
-      errors("Following a pipeline", readHints),
-      () =>
-        followRemoteWork({
+    const following = guarded(errors("Following a pipeline", readHints), () =>
+      followRemoteWork({
+        db,
+        now,
+        runId,
+        executor: this.name,
+        work: pipeline,
+        read: (readSignal) =>
+          readPipelineStatus(api, config.projectId, pipeline.id, readSignal),
+        signal,
+        workingLimitMs:
+          input.workflow?.budgets.maxDurationMs ?? DEFAULT_WORKING_MS,
+        waitingLimitMs: WAIT_FOR_PEOPLE_MS,
+        actionFor: () => "play the pipeline's manual job in GitLab",
+        delays: this.#options.delays,
+      }),
+    );
+    const outcome = await following.catch(async (error: unknown) => {
+      if (signal.aborted) {
+        await cancelWhenRunCanceled({
           db,
           now,
+          api,
+          projectId: config.projectId,
           runId,
-          executor: this.name,
-          work: pipeline,
-          read: (readSignal) =>
-            readPipelineStatus(api, config.projectId, pipeline.id, readSignal),
-          signal,
-          workingLimitMs:
-            input.workflow?.budgets.maxDurationMs ?? DEFAULT_WORKING_MS,
-          waitingLimitMs: WAIT_FOR_PEOPLE_MS,
-          actionFor: () => "play the pipeline's manual job in GitLab",
-          delays: this.#options.delays,
-        }),
-    );
+          pipelineId: pipeline.id,
+        });
+      }
+      throw error;
+    });
     const where = `pipeline ${pipeline.id} (${pipeline.url ?? ref})`;
     if (outcome.kind === "timed_out") {
       const minutes = Math.round(outcome.limitMs / MINUTE_MS);

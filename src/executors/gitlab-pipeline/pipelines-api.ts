@@ -122,3 +122,19 @@ export async function readPipelineStatus(
   const status = String(pipeline?.status ?? "unknown").toLowerCase();
   return { status, phase: PHASES[status] ?? "working" };
 }
+
+/** Asks GitLab to cancel a pipeline's jobs (its "Cancel pipeline"). */
+export async function cancelPipeline(
+  api: GitLabApi,
+  projectId: number,
+  pipelineId: number,
+  signal: AbortSignal,
+): Promise<void> {
+  await api.request(
+    "POST",
+    `/projects/${projectId}/pipelines/${pipelineId}/cancel`,
+    {
+      signal,
+    },
+  );
+}

@@ -32,6 +32,8 @@ export interface FakeFlow {
 }
 
 export interface FakePipeline {
+  /** Set by `POST …/pipelines/:id/cancel`: reads no longer advance it. */
+  canceledByApi?: boolean;
   id: number;
   projectId: number;
   ref: string;
@@ -263,12 +265,32 @@ export function addFlowRoutes(
         );
         return { status: 200, body: variables };
       }
-      advance(
-        pipeline,
-        "success",
-        pipeline.variables.FLOWGATE_SOURCE_BRANCH ?? "",
-      );
+      if (!pipeline.canceledByApi) {
+        advance(
+          pipeline,
+          "success",
+          pipeline.variables.FLOWGATE_SOURCE_BRANCH ?? "",
+        );
+      }
       return { status: 200, body: pipelineJson(pipeline) };
+    },
+  });
+
+  // GitLab's "Cancel pipeline": 201 with the pipeline, Developer needed.
+  fake.route({
+    method: "POST",
+    pattern: new RegExp(`^${projectPath}/pipelines/(\\d+)/cancel$`),
+    handle: ({ match, user }) => {
+      const pipeline = pipelines.find((one) => one.id === Number(match[1]));
+      if (accessOf(user) < REPORTER || !pipeline) {
+        return { status: 404, body: { message: "404 Not Found" } };
+      }
+      if (accessOf(user) < DEVELOPER) {
+        return { status: 403, body: { message: "403 Forbidden" } };
+      }
+      pipeline.canceledByApi = true;
+      pipeline.status = "canceled";
+      return { status: 201, body: pipelineJson(pipeline) };
     },
   });
 
