@@ -279,7 +279,7 @@ describe("reporting a run to GitHub Issues", () => {
       expect(error.retryAfterMs).toBe(60_000);
     });
 
-    it("retries a spent primary limit", async () => {
+    it("retries a spent primary limit when x-ratelimit-reset says", async () => {
       github.failNext(posting, {
         status: 403,
         headers: {
@@ -293,6 +293,10 @@ describe("reporting a run to GitHub Issues", () => {
 
       expect(error.transient).toBe(true);
       expect(error.message).toContain("rate limit");
+      // The wait runs to the reset a minute from now, give or take the
+      // second the reset was rounded to.
+      expect(error.retryAfterMs).toBeGreaterThan(55_000);
+      expect(error.retryAfterMs).toBeLessThanOrEqual(61_000);
     });
   });
 

@@ -97,14 +97,20 @@ function explain(error: unknown, issue: GithubIssue, token: string): unknown {
     );
 
   // A rate limit is 403 or 429: the secondary one says Retry-After, the
-  // primary one x-ratelimit-remaining: 0 and "rate limit" in its words.
-  // TODO: read x-ratelimit-reset for the wait once OutboundStatusError
-  // keeps the answer's headers; until then the dispatcher backs off.
+  // primary one x-ratelimit-remaining: 0 and x-ratelimit-reset (a Unix
+  // time), which sets the wait when no Retry-After came.
+  const spent = error.headers["x-ratelimit-remaining"] === "0";
   const limited =
     error.status === 429 ||
     (error.status === 403 &&
-      (error.retryAfterMs !== undefined || /rate limit/i.test(said)));
-  if (limited) return fail("GitHub's rate limit; tried again later", true);
+      (error.retryAfterMs !== undefined || spent || /rate limit/i.test(said)));
+  if (limited) {
+    return new OutboundError(
+      `${error.message} (${said}): GitHub's rate limit; tried again later`,
+      true,
+      { cause: error, retryAfterMs: error.retryAfterMs ?? resetWaitMs(error) },
+    );
+  }
 
   switch (error.status) {
     case 401:
@@ -145,4 +151,11 @@ function quote(preview: string, token: string): string {
   return (text.trim() || "no reason given")
     .slice(0, QUOTED_MESSAGE_CHARS)
     .replaceAll(token, "[token]");
+}
+
+/** The wait until `x-ratelimit-reset`, when GitHub gave it. */
+function resetWaitMs(error: OutboundStatusError): number | undefined {
+  const reset = error.headers["x-ratelimit-reset"];
+  if (reset === undefined || !/^\d+$/.test(reset)) return undefined;
+  return Math.max(0, Number(reset) * 1000 - Date.now());
 }
