@@ -1,3 +1,4 @@
+import { runUrl } from "../runs/run-record.ts";
 import { sourceNamed } from "../sources/registry.ts";
 import type { Db } from "../store/database.ts";
 import type { OutboxAction } from "./outbox-message.ts";
@@ -59,11 +60,10 @@ export async function enqueueReports(
   ];
   if (actions.length === 0) return 0;
 
-  const runUrl = `${change.publicUrl}/api/v4/projects/${run.project_id}/workflows/runs/${run.id}`;
   const report: RunReport = {
     event: change.event,
     runId: run.id,
-    runUrl,
+    runUrl: runUrl(change.publicUrl, run),
     status: run.status,
     externalSystem: run.external_system,
     externalReference: run.external_reference,
