@@ -78,7 +78,7 @@ export async function deliverMessage(
       `the ${trigger.source} source does not report back`,
     );
   }
-  if (trigger.credentials === null) {
+  if (trigger.credentials === null && !reporter.reportsWithoutCredentials) {
     throw new UndeliverableError(
       "the trigger has no credentials; set them with PATCH on the trigger",
     );
@@ -93,10 +93,13 @@ export async function deliverMessage(
     action: message.action as ReportAction,
     report,
     sync,
-    credentials: JSON.parse(secretBox.open(trigger.credentials)) as Record<
-      string,
-      string
-    >,
+    credentials:
+      trigger.credentials === null
+        ? {}
+        : (JSON.parse(secretBox.open(trigger.credentials)) as Record<
+            string,
+            string
+          >),
     replyTo: reporter.replyTo
       ? reporter.replyTo(await firstDeliveryBody(db, message.run_id, source))
       : {},

@@ -53,7 +53,8 @@ export async function enqueueReports(
   if (!sync.on[change.event]) return 0;
   const reporter = sourceNamed(run.source)?.reporter;
   const actions: OutboxAction[] = [
-    ...(reporter && run.credentials !== null
+    ...(reporter &&
+    (run.credentials !== null || reporter.reportsWithoutCredentials)
       ? reporter.actions(change.event, sync)
       : []),
     ...(sync.callbackUrl ? (["callback"] as const) : []),

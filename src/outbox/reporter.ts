@@ -49,4 +49,8 @@ export interface Reporter {
    * first delivery: Slack's `response_url` and channel, ServiceNow's
    * table and `sys_id`. Never ticket text. */
   replyTo?(body: unknown): Record<string, string>;
+
+  /** True when it can report with no credentials at all (Slack answers
+   * a slash command through its response_url, which needs no token). */
+  readonly reportsWithoutCredentials?: boolean;
 }

@@ -30,6 +30,10 @@ const RESPONSE_URL_HOSTS = ["hooks.slack.com", "hooks.slack-gov.com"];
  * that outlives its response_url ends with a second message.
  */
 export const slackReporter: Reporter = {
+  // A slash command's response_url needs no token; the bot token is asked
+  // for only when a message must go through the Web API.
+  reportsWithoutCredentials: true,
+
   actions(event, sync) {
     return sync.comment && sync.on[event] ? ["comment"] : [];
   },
