@@ -11,17 +11,18 @@ import type {
 import type { Forge, ForgeProject } from "../forges/forge.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
-import { FatalJobError, JobCanceledError } from "../queue/worker.ts";
+import { FatalJobError } from "../queue/worker.ts";
 import type { Db } from "../store/database.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 import { attachMergeRequest } from "./attach-merge-request.ts";
 import { branchName } from "./branch-name.ts";
 import {
-  followUpsOf,
-  markFollowUpsConsumed,
-  previousSummary,
-} from "./follow-ups.ts";
+  checkCanceled,
+  executionDetails,
+  recordExecution,
+} from "./execution-step.ts";
+import { followUpsOf, previousSummary } from "./follow-ups.ts";
 import { templatedDescription } from "./merge-request-template.ts";
 import {
   commitMessage,
@@ -235,29 +236,9 @@ async function executeWithFollowUps(
           previousSummary: summary,
           workflow,
         }),
-      (done) => ({
-        executor: executor.name,
-        complete: done.complete,
-        round,
-        follow_ups: given.length,
-        ...(workflow
-          ? { workflow: workflow.type, defined_by: workflow.definedBy }
-          : {}),
-        ...done.details,
-        ...(done.stopped ? { stopped: done.stopped } : {}),
-      }),
-      async (trx, done) => {
-        await markFollowUpsConsumed(
-          trx,
-          given.map((followUp) => followUp.id),
-          deps.now(),
-        );
-        await trx
-          .updateTable("runs")
-          .set({ summary: done.summary })
-          .where("id", "=", run.id)
-          .execute();
-      },
+      (done) => executionDetails(executor, done, given, workflow, round),
+      (trx, done) =>
+        recordExecution(trx, run.id, given, done.summary, deps.now()),
     );
     result = outcome;
     summary = outcome.summary;
@@ -303,10 +284,6 @@ async function branchOfOpenMergeRequest(
 
 /** How many of a ticket's earlier branches a follow-up run looks at. */
 const RECENT_BRANCHES = 5;
-
-function checkCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw new JobCanceledError();
-}
 
 export type StepRecorder = ReturnType<typeof stepRecorder>;
 

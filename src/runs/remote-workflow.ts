@@ -2,7 +2,6 @@ import type {
   RemoteExecutionResult,
   RemoteExecutor,
 } from "../executors/executor.ts";
-import { JobCanceledError } from "../queue/worker.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import { attachMergeRequest } from "./attach-merge-request.ts";
 import type {
@@ -11,10 +10,11 @@ import type {
   WorkflowInput,
 } from "./developer-workflow.ts";
 import {
-  followUpsOf,
-  markFollowUpsConsumed,
-  previousSummary,
-} from "./follow-ups.ts";
+  checkCanceled,
+  executionDetails,
+  recordExecution,
+} from "./execution-step.ts";
+import { followUpsOf, previousSummary } from "./follow-ups.ts";
 
 export interface RemoteWork {
   executor: RemoteExecutor;
@@ -60,27 +60,9 @@ export async function runRemoteWorkflow(
         previousSummary: summary,
         workflow,
       }),
-    (done) => ({
-      executor: executor.name,
-      complete: done.complete,
-      follow_ups: given.length,
-      ...(workflow
-        ? { workflow: workflow.type, defined_by: workflow.definedBy }
-        : {}),
-      ...done.details,
-    }),
-    async (trx, done) => {
-      await markFollowUpsConsumed(
-        trx,
-        given.map((followUp) => followUp.id),
-        deps.now(),
-      );
-      await trx
-        .updateTable("runs")
-        .set({ summary: done.summary })
-        .where("id", "=", run.id)
-        .execute();
-    },
+    (done) => executionDetails(executor, done, given, workflow),
+    (trx, done) =>
+      recordExecution(trx, run.id, given, done.summary, deps.now()),
   );
 
   checkCanceled(signal);
@@ -100,8 +82,4 @@ export async function runRemoteWorkflow(
       }),
   );
   deps.onReports?.();
-}
-
-function checkCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw new JobCanceledError();
 }
