@@ -3,10 +3,6 @@ import net from "node:net";
 import { isPrivateAddress } from "../outbound/outbound-policy.ts";
 import { ModelSettingsError } from "./model-errors.ts";
 
-// TODO: test/models/model-endpoint.test.ts imports isPrivateAddress from
-// here; once it imports outbound-policy.ts, drop this re-export.
-export { isPrivateAddress };
-
 /**
  * Refuses a model endpoint on a loopback, private, link-local or
  * unspecified address unless FLOWGATE_OUTBOUND_ALLOW_PRIVATE is set

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  assertEndpointAllowed,
-  isPrivateAddress,
-} from "../../src/models/endpoint-policy.ts";
+import { assertEndpointAllowed } from "../../src/models/endpoint-policy.ts";
 import { retryAfterMs } from "../../src/models/retry-after.ts";
+import { isPrivateAddress } from "../../src/outbound/outbound-policy.ts";
 import { runTicket } from "../agent/agent-fixture.ts";
 import type { FakeModelServer } from "../fakes/fake-model-server.ts";
 import { startOpenAiFake } from "../fakes/fake-openai.ts";
