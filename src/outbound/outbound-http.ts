@@ -1,18 +1,22 @@
 import dns from "node:dns";
-import net from "node:net";
 import { Agent, request } from "undici";
 import { retryAfterMs } from "../models/retry-after.ts";
+import {
+  AddressGuard,
+  checkScheme,
+  type Lookup,
+  type Resolve,
+} from "./address-guard.ts";
+import { describe } from "./describe-url.ts";
 import {
   OutboundError,
   OutboundNetworkError,
   OutboundRefusedError,
   OutboundStatusError,
 } from "./outbound-errors.ts";
-import {
-  isAllowedHost,
-  isPrivateAddress,
-  type OutboundPolicy,
-} from "./outbound-policy.ts";
+import { isAllowedHost, type OutboundPolicy } from "./outbound-policy.ts";
+
+export type { Resolve };
 
 const SECOND_MS = 1000;
 const KIB = 1024;
@@ -40,11 +44,6 @@ export interface OutboundResponse {
   /** The body parsed as JSON; throws an OutboundError when it is not. */
   json<T = unknown>(): T;
 }
-
-/** Resolves a host name to every address it has (injectable for tests). */
-export type Resolve = (
-  hostname: string,
-) => Promise<{ address: string; family: number }[]>;
 
 /** Makes requests that obey an outbound policy. */
 export interface OutboundHttp {
@@ -247,95 +246,6 @@ function finish(
   };
 }
 
-/** The signature net.connect expects of its `lookup` option. */
-type Lookup = (
-  hostname: string,
-  options: dns.LookupOptions,
-  callback: (
-    error: NodeJS.ErrnoException | null,
-    address: string | dns.LookupAddress[],
-    family?: number,
-  ) => void,
-) => void;
-
-const HOW_TO_ALLOW_PRIVATE =
-  "set FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true, or name the host in " +
-  "FLOWGATE_OUTBOUND_ALLOW_HOSTS, to allow it";
-
-/** Checks every address a host name resolves to, at connection time. */
-class AddressGuard {
-  constructor(
-    private readonly policy: OutboundPolicy,
-    private readonly resolve: Resolve,
-  ) {}
-
-  /** Literal addresses are not looked up, so they are checked here. */
-  checkLiteral(url: URL, method: string): void {
-    const host = bareHost(url);
-    if (!net.isIP(host)) return;
-    if (this.policy.allowPrivate || isAllowedHost(this.policy, url)) return;
-    if (isPrivateAddress(host)) {
-      throw new OutboundRefusedError(
-        `${method} ${describe(url)} refused: ${host} is a private ` +
-          `address; ${HOW_TO_ALLOW_PRIVATE}`,
-      );
-    }
-  }
-
-  /** Unless `allowPrivate`, the lookup fails when any address of the
-   * name is private. */
-  lookup(allowPrivate: boolean): Lookup {
-    return (hostname, options, callback) => {
-      this.resolve(hostname).then(
-        (addresses) => {
-          const refused = allowPrivate
-            ? undefined
-            : addresses.find((entry) => isPrivateAddress(entry.address));
-          if (refused) {
-            // sendOnce finds this refusal and names the request in it.
-            const error = new OutboundRefusedError(
-              `${hostname} resolves to the private address ` +
-                `${refused.address}; ${HOW_TO_ALLOW_PRIVATE}`,
-            );
-            callback(error, "", 0);
-            return;
-          }
-          const wanted =
-            options.family === 4 || options.family === 6
-              ? addresses.filter((entry) => entry.family === options.family)
-              : addresses;
-          if (options.all) {
-            callback(null, wanted);
-            return;
-          }
-          const [first] = wanted;
-          if (!first) {
-            callback(notFound(hostname), "", 0);
-            return;
-          }
-          callback(null, first.address, first.family);
-        },
-        (error: NodeJS.ErrnoException) => callback(error, "", 0),
-      );
-    };
-  }
-}
-
-function checkScheme(policy: OutboundPolicy, url: URL, method: string): void {
-  if (url.protocol === "https:") return;
-  if (
-    url.protocol === "http:" &&
-    (policy.allowPrivate || isAllowedHost(policy, url))
-  ) {
-    return;
-  }
-  throw new OutboundRefusedError(
-    `${method} ${describe(url)} refused: only https is allowed; name the ` +
-      "host in FLOWGATE_OUTBOUND_ALLOW_HOSTS (or, for tests and labs, set " +
-      "FLOWGATE_OUTBOUND_ALLOW_PRIVATE=true) to allow plain http to it",
-  );
-}
-
 function parseUrl(outbound: OutboundRequest): URL {
   try {
     return new URL(outbound.url);
@@ -383,15 +293,6 @@ function bodyOf(outbound: OutboundRequest) {
   return undefined;
 }
 
-/** The URL for messages: no credentials, no query (tokens hide there). */
-export function describe(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
-function bareHost(url: URL): string {
-  return url.hostname.replace(/^\[|\]$/g, "");
-}
-
 function isRedirect(status: number): boolean {
   return [301, 302, 303, 307, 308].includes(status);
 }
@@ -424,10 +325,4 @@ function reasonOf(error: unknown): string {
     ?.code;
   if (typeof code === "string") return code;
   return error instanceof Error ? error.message : String(error);
-}
-
-function notFound(hostname: string): NodeJS.ErrnoException {
-  const error: NodeJS.ErrnoException = new Error(`${hostname} has no address`);
-  error.code = "ENOTFOUND";
-  return error;
 }

@@ -1,6 +1,6 @@
 import { retryAfterMs } from "../../models/retry-after.ts";
+import { describe } from "../../outbound/describe-url.ts";
 import { OutboundError } from "../../outbound/outbound-errors.ts";
-import { describe } from "../../outbound/outbound-http.ts";
 import type { ReportCall } from "../../outbox/reporter.ts";
 
 const DEFAULT_API_URL = "https://slack.com/api";
