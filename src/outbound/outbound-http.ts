@@ -41,6 +41,8 @@ export interface OutboundResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
+  /** The body's bytes, for answers that are not text. */
+  bytes: Buffer;
   /** The body parsed as JSON; throws an OutboundError when it is not. */
   json<T = unknown>(): T;
 }
@@ -145,6 +147,7 @@ interface RawResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
+  bytes: Buffer;
 }
 
 async function sendOnce(
@@ -194,7 +197,7 @@ async function sendOnce(
     return {
       status: answer.statusCode,
       headers: flatHeaders(answer.headers),
-      text: Buffer.concat(chunks).toString("utf8"),
+      ...bodyOfChunks(chunks),
     };
   } catch (error) {
     if (error instanceof OutboundError) throw error;
@@ -325,4 +328,9 @@ function reasonOf(error: unknown): string {
     ?.code;
   if (typeof code === "string") return code;
   return error instanceof Error ? error.message : String(error);
+}
+
+function bodyOfChunks(chunks: Buffer[]): { text: string; bytes: Buffer } {
+  const bytes = Buffer.concat(chunks);
+  return { bytes, text: bytes.toString("utf8") };
 }

@@ -2,7 +2,10 @@ import {
   OutboundError,
   OutboundStatusError,
 } from "../../outbound/outbound-errors.ts";
-import type { OutboundHttp } from "../../outbound/outbound-http.ts";
+import type {
+  OutboundHttp,
+  OutboundResponse,
+} from "../../outbound/outbound-http.ts";
 
 const SECOND_MS = 1000;
 const MAX_ATTEMPTS = 4;
@@ -92,20 +95,38 @@ export class GitLabApi {
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
+    const response = await this.#send(method, path, options, {});
+    return (response.text === "" ? undefined : response.json()) as T;
+  }
+
+  /** GETs `/api/v4{path}` and answers the body's bytes (raw files). */
+  async requestBytes(
+    path: string,
+    options: Omit<RequestOptions, "json"> = {},
+  ): Promise<Buffer> {
+    const response = await this.#send("GET", path, options, { accept: "*/*" });
+    return response.bytes;
+  }
+
+  async #send(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    options: RequestOptions,
+    headers: Record<string, string>,
+  ): Promise<OutboundResponse> {
     const url = new URL(`${this.#connection.baseUrl}/api/v4${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const response = await this.#http.send({
+        return await this.#http.send({
           method,
           url: url.toString(),
-          headers: { "private-token": this.#connection.token },
+          headers: { ...headers, "private-token": this.#connection.token },
           ...(options.json === undefined ? {} : { json: options.json }),
           ...(options.signal ? { signal: options.signal } : {}),
         });
-        return (response.text === "" ? undefined : response.json()) as T;
       } catch (error) {
         const wait = this.#retryWait(method, error, attempt);
         if (wait === undefined) throw asGitLabError(method, url, error);
@@ -199,7 +220,7 @@ function asGitLabError(method: string, url: URL, error: unknown): Error {
     });
   }
   const said = gitlabMessage(error.bodyPreview);
-  const hint = HINTS[error.status] ?? "";
+  const hint = gitlabHint(error.status) ?? "";
   return new GitLabError(
     `GitLab answered ${error.status} to ${what}` +
       (said ? `: ${said}` : "") +
@@ -217,6 +238,11 @@ const HINTS: Record<number, string> = {
   409: "it exists already",
   422: "GitLab refused the input",
 };
+
+/** What to change when GitLab refuses a call with `status`. */
+export function gitlabHint(status: number | undefined): string | undefined {
+  return status === undefined ? undefined : HINTS[status];
+}
 
 /** GitLab's `{"message": …}` or `{"error": …}`, when the body has one. */
 function gitlabMessage(bodyPreview: string): string | undefined {

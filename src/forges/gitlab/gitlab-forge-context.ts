@@ -1,4 +1,3 @@
-import type { OutboundHttp } from "../../outbound/outbound-http.ts";
 import type { GitCredentials } from "./git-credentials.ts";
 import type { GitLabApi } from "./gitlab-api.ts";
 
@@ -9,8 +8,6 @@ export interface GitLabForgeContext {
   /** GitLab's id of the project, in every API path. */
   projectId: number;
   api: GitLabApi;
-  /** For the calls GitLabApi cannot make (raw file contents). */
-  http: OutboundHttp;
   token: string;
   /** The token as git is given it. */
   git: GitCredentials;

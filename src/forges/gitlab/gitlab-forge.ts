@@ -44,7 +44,6 @@ export class GitLabForge implements Forge {
       baseUrl,
       projectId: settings.projectId,
       api: new GitLabApi({ baseUrl, token }, http, options),
-      http,
       token,
       git: gitCredentials(baseUrl, token),
     };
