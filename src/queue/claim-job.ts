@@ -16,7 +16,8 @@ export interface ClaimOptions {
   dialect: DialectName;
 }
 
-const CANDIDATES = 32;
+/** Projects looked at per claim, each through its oldest ready job. */
+const CANDIDATE_PROJECTS = 32;
 // A claimer that found a project's slot lock held by another claimer
 // tries again shortly rather than leave the job for the next poll.
 const CONTENDED_RETRIES = 5;
@@ -59,32 +60,38 @@ async function claimOnce(
 
   return db.transaction().execute(async (trx) => {
     // Read without locks: every claimer may look at the same candidates.
+    // One per project, and none of a project already at its limit, so a
+    // full project's backlog, however long, never hides another's job.
     const candidates = await trx
       .selectFrom("jobs")
-      .select(["id", "project_id"])
+      .select((eb) => ["project_id", eb.fn.min("id").as("oldest")])
       .where(isReady(now))
-      .orderBy("id")
-      .limit(CANDIDATES)
+      .where((eb) =>
+        eb("project_id", "not in", fullProjects(trx, now, options)),
+      )
+      .groupBy("project_id")
+      .orderBy("oldest")
+      .limit(CANDIDATE_PROJECTS)
       .execute();
 
-    const full = new Set<number>();
     let contended = false;
-    for (const candidate of candidates) {
-      if (full.has(candidate.project_id)) continue;
-      const slot = await freeSlot(trx, candidate.project_id, now, options);
+    for (const { project_id: projectId } of candidates) {
+      // The look above took no lock: count again under the project's.
+      const slot = await freeSlot(trx, projectId, now, options);
       if (slot !== "free") {
-        full.add(candidate.project_id);
         contended ||= slot === "contended";
         continue;
       }
 
-      // Lock the one job, skipping it if another claimer holds it, and
-      // check it is still ready: another may have taken it meanwhile.
+      // Lock the project's oldest job that is still ready, passing over
+      // one another transaction holds (a late heartbeat's, say).
       const locked = await trx
         .selectFrom("jobs")
         .select("id")
-        .where("id", "=", candidate.id)
+        .where("project_id", "=", projectId)
         .where(isReady(now))
+        .orderBy("id")
+        .limit(1)
         .$call(skippingLockedRows(options.dialect))
         .executeTakeFirst();
       if (!locked) {
@@ -101,7 +108,7 @@ async function claimOnce(
           attempts: eb("attempts", "+", 1),
           updated_at: now,
         }))
-        .where("id", "=", candidate.id)
+        .where("id", "=", locked.id)
         .returning([
           "id",
           "kind",
@@ -124,6 +131,17 @@ async function claimOnce(
     }
     return contended ? new Contended() : undefined;
   });
+}
+
+/** The projects whose live leases already fill their limit. */
+function fullProjects(trx: Db, now: string, options: ClaimOptions) {
+  return trx
+    .selectFrom("jobs")
+    .select("project_id")
+    .where("status", "=", "running")
+    .where("locked_until", ">=", now)
+    .groupBy("project_id")
+    .having((eb) => eb.fn.countAll(), ">=", options.projectConcurrency);
 }
 
 /** Pending and due, or running under a lease that lapsed. */

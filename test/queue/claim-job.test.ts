@@ -118,6 +118,23 @@ describe.each(DATABASES)("%s", (database) => {
       expect((await claim(T0, { limit: 2 }))?.id).toBe(a3);
     });
 
+    it("reaches another project's job behind a longer backlog than a claim looks at, of a project at its limit", async () => {
+      const full = await fixture.addProject();
+      const other = await fixture.addProject();
+      // More ready jobs than one claim could ever look at one by one.
+      const backlog = 40;
+      for (let index = 0; index < backlog; index += 1) await addJob(full);
+      const waiting = await addJob(other);
+
+      const first = await claim(T0, { limit: 2 });
+      const second = await claim(T0, { limit: 2 });
+      const third = await claim(T0, { limit: 2 });
+
+      expect([first?.projectId, second?.projectId]).toEqual([full, full]);
+      expect(third?.id).toBe(waiting);
+      expect(await claim(T0, { limit: 2 })).toBeUndefined();
+    });
+
     it("does not take a running job whose lease is still held", async () => {
       const projectId = await fixture.addProject();
       await addJob(projectId);
