@@ -32,6 +32,7 @@ import {
   type OutboundHttp,
 } from "./outbound/outbound-http.ts";
 import { Dispatcher } from "./outbox/dispatcher.ts";
+import { releaseOrphanedMessages } from "./outbox/release-orphaned-messages.ts";
 import { JobListener } from "./queue/job-listener.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
 import { Worker } from "./queue/worker.ts";
@@ -179,6 +180,13 @@ export async function createApp(
         logger.info({ released }, "released jobs of a previous process");
     }
     worker.start();
+  }
+  if (dispatcher && store.dialect === "sqlite") {
+    // Likewise: a message lease on a SQLite file is a dead predecessor's,
+    // and its message need not wait for the lease to lapse.
+    const released = await releaseOrphanedMessages(db, now());
+    if (released > 0)
+      logger.info({ released }, "released messages of a previous process");
   }
   dispatcher?.start();
   // Jobs queued by other processes wake this one's worker at once.
