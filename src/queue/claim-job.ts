@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from "kysely";
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import type { Db } from "../store/database.ts";
 import {
   type DialectName,
@@ -75,7 +75,7 @@ async function claimOnce(
       .execute();
 
     let contended = false;
-    for (const { project_id: projectId } of candidates) {
+    for (const { project_id: projectId, oldest } of candidates) {
       // The look above took no lock: count again under the project's.
       const slot = await freeSlot(trx, projectId, now, options);
       if (slot !== "free") {
@@ -83,17 +83,15 @@ async function claimOnce(
         continue;
       }
 
-      // Lock the project's oldest job that is still ready, passing over
-      // one another transaction holds (a late heartbeat's, say).
-      const locked = await trx
-        .selectFrom("jobs")
-        .select("id")
-        .where("project_id", "=", projectId)
-        .where(isReady(now))
-        .orderBy("id")
-        .limit(1)
-        .$call(skippingLockedRows(options.dialect))
-        .executeTakeFirst();
+      // Lock the job seen, or else the project's oldest job still ready,
+      // passing over one another transaction holds (a late heartbeat's).
+      const locked =
+        (await lockReady(trx, now, options, (where) =>
+          where("id", "=", oldest),
+        )) ??
+        (await lockReady(trx, now, options, (where) =>
+          where("project_id", "=", projectId),
+        ));
       if (!locked) {
         contended = true;
         continue;
@@ -131,6 +129,24 @@ async function claimOnce(
     }
     return contended ? new Contended() : undefined;
   });
+}
+
+/** Locks the oldest ready job that `which` picks, skipping locked ones. */
+function lockReady(
+  trx: Db,
+  now: string,
+  options: ClaimOptions,
+  which: (where: ExpressionBuilder<Database, "jobs">) => Expression<SqlBool>,
+) {
+  return trx
+    .selectFrom("jobs")
+    .select("id")
+    .where(which)
+    .where(isReady(now))
+    .orderBy("id")
+    .limit(1)
+    .$call(skippingLockedRows(options.dialect))
+    .executeTakeFirst();
 }
 
 /** The projects whose live leases already fill their limit. */
