@@ -26,7 +26,7 @@ describe("overlaps", () => {
       1,
     );
 
-    expect(found).toEqual([`7 at ${T + 50}: 2`]);
+    expect(found).toEqual([`7 at ${T + 50}: 2 for 50 ms`]);
   });
 
   it("finds more executions of one project at once than its limit", () => {
@@ -40,7 +40,7 @@ describe("overlaps", () => {
       2,
     );
 
-    expect(found).toEqual([`1 at ${T + 20}: 3`]);
+    expect(found).toEqual([`1 at ${T + 20}: 3 for 80 ms`]);
   });
 
   it("takes an end and a start at the same millisecond as a handover", () => {
@@ -60,7 +60,9 @@ describe("overlaps", () => {
     ];
 
     expect(overlaps(handover, byJob, 1, 10)).toEqual([]);
-    expect(overlaps(handover, byJob, 1, 9)).toEqual([`7 at ${T + 90}: 2`]);
+    expect(overlaps(handover, byJob, 1, 9)).toEqual([
+      `7 at ${T + 90}: 2 for 1 ms`,
+    ]);
   });
 
   it("reads pino's ISO times, and refuses one that does not parse", () => {

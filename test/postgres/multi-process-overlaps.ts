@@ -22,7 +22,7 @@ export function logTime(value: unknown): number {
 
 /**
  * Moments where more than `limit` executions of one group overlapped,
- * as "group at time: count". An execution counts from its start to its
+ * as "group at time: count for how long". An execution counts from its start to its
  * end less `slackMs`: a job's end is logged just after the database
  * let go of it, so its successor's start may be logged a little before.
  */
@@ -50,9 +50,11 @@ export function overlaps(
     // Ends before starts at the same millisecond: a handover, not overlap.
     edges.sort((a, b) => a.at - b.at || a.change - b.change);
     let running = 0;
-    for (const edge of edges) {
+    for (const [index, edge] of edges.entries()) {
       running += edge.change;
-      if (running > limit) found.push(`${key} at ${edge.at}: ${running}`);
+      if (running <= limit) continue;
+      const until = edges[index + 1]?.at ?? edge.at;
+      found.push(`${key} at ${edge.at}: ${running} for ${until - edge.at} ms`);
     }
   }
   return found;
