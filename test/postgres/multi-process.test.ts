@@ -214,23 +214,25 @@ describe.skipIf(unavailable("postgres"))(
       }
 
       // The killed worker had a job under way (its start logged, its end
-      // never), and each such job was later run by another worker, after
-      // its lease lapsed.
+      // never) that another worker ran after the kill, once its lease
+      // lapsed. Its logger writes asynchronously, so the kill may also
+      // have lost the end line of a job it did finish: that job's run
+      // finished all the same (checked above).
       const killedAt = killed.at;
       const cutShort = executions.filter((e) => e.end === undefined);
-      expect(cutShort.length).toBeGreaterThan(0);
-      for (const execution of cutShort) {
-        expect(execution.process).toBe("worker-1");
-        const takenOver = executions.filter(
+      expect(cutShort.map((e) => e.process)).toContain("worker-1");
+      expect(cutShort.filter((e) => e.process !== "worker-1")).toEqual([]);
+      const takenOver = cutShort.filter((execution) =>
+        executions.some(
           (e) =>
             e.jobId === execution.jobId &&
             e.process !== "worker-1" &&
             e.start > killedAt &&
             e.end !== undefined,
-        );
-        expect(takenOver.length, `job ${execution.jobId}`).toBeGreaterThan(0);
-        execution.end = killedAt;
-      }
+        ),
+      );
+      expect(takenOver.length).toBeGreaterThan(0);
+      for (const execution of cutShort) execution.end = killedAt;
 
       // No job ran on two workers at the same time, and no project ran
       // more jobs at once than its limit.
