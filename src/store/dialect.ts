@@ -171,6 +171,53 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** A unique index as each database names it when an insert breaks it. */
+export interface UniqueIndex {
+  name: string;
+  table: string;
+  columns: readonly string[];
+}
+
+/**
+ * True when an error is a unique-constraint violation; when `index` is
+ * given, of that index alone. PostgreSQL (SQLSTATE 23505) names the
+ * index; SQLite names the index's columns in its message.
+ */
+export function isUniqueViolation(
+  error: unknown,
+  index?: UniqueIndex,
+): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, constraint, message } = error as {
+    code?: unknown;
+    constraint?: unknown;
+    message?: unknown;
+  };
+  if (code === "23505") {
+    return index === undefined || constraint === index.name;
+  }
+  if (
+    code !== "SQLITE_CONSTRAINT_UNIQUE" &&
+    code !== "SQLITE_CONSTRAINT_PRIMARYKEY"
+  ) {
+    return false;
+  }
+  if (index === undefined) return true;
+  const columns = index.columns
+    .map((column) => `${index.table}.${column}`)
+    .join(", ");
+  return typeof message === "string" && message.endsWith(`: ${columns}`);
+}
+
+/** What `count(*)` answers: PostgreSQL counts in bigint, which node-pg
+ * answers as a string; SQLite answers a number. */
+export type CountValue = number | string | bigint;
+
+/** A `count(*)` as a number, whichever database counted. */
+export function countValue(count: CountValue | null | undefined): number {
+  return count === null || count === undefined ? 0 : Number(count);
+}
+
 /** An auto-incrementing integer primary key in the dialect's own words. */
 export function idColumn(name: DialectName) {
   return name === "sqlite"
