@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { App } from "../../app.ts";
 import { RUN_STATUSES } from "../../runs/run-status.ts";
 import { migrationsApplied } from "../../store/database.ts";
+import { type CountValue, countValue } from "../../store/dialect.ts";
 
 /** /-/liveness, /-/readiness and /-/metrics, served by every role. */
 export function healthRoutes(app: App) {
@@ -42,17 +43,17 @@ async function refreshGauges(app: App): Promise<void> {
   const db = app.store.db;
   const runs = await db
     .selectFrom("runs")
-    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
+    .select(["status", (eb) => eb.fn.countAll<CountValue>().as("count")])
     .groupBy("status")
     .execute();
   app.metrics.runs.reset();
   for (const status of RUN_STATUSES) app.metrics.runs.set({ status }, 0);
   for (const row of runs)
-    app.metrics.runs.set({ status: row.status }, Number(row.count));
+    app.metrics.runs.set({ status: row.status }, countValue(row.count));
 
   const jobs = await db
     .selectFrom("jobs")
-    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
+    .select(["status", (eb) => eb.fn.countAll<CountValue>().as("count")])
     .where("status", "in", ["pending", "running"])
     .groupBy("status")
     .execute();
@@ -61,6 +62,6 @@ async function refreshGauges(app: App): Promise<void> {
     app.metrics.queueDepth.set({ state }, 0);
   }
   for (const row of jobs) {
-    app.metrics.queueDepth.set({ state: row.status }, Number(row.count));
+    app.metrics.queueDepth.set({ state: row.status }, countValue(row.count));
   }
 }
