@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { type SelectQueryBuilder, sql } from "kysely";
 import { z } from "zod";
+import { type CountValue, countValue } from "../store/dialect.ts";
 import { HttpError } from "./http-error.ts";
 
 const MAX_PER_PAGE = 100;
@@ -56,10 +57,12 @@ export async function fetchPage<DB, TB extends keyof DB, O>(
     query
       .clearSelect()
       .clearOrderBy()
-      .select(sql<number>`count(*)`.as("count"))
+      .select(sql<CountValue>`count(*)`.as("count"))
       .executeTakeFirst(),
   ]);
-  const total = Number((counted as { count?: number } | undefined)?.count ?? 0);
+  const total = countValue(
+    (counted as { count?: CountValue } | undefined)?.count,
+  );
   setPageHeaders(reply, page, total);
   return rows;
 }

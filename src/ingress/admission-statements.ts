@@ -36,6 +36,7 @@ export async function findKnownRuns(
     from deliveries
     where trigger_id in (${sql.join(triggers)})
       and delivery_key in (${sql.join(keys)})
+      and first_of_key = 1
       and run_id is not null
     union all
     select 'active' as kind, id as run_id, project_id as owner_id,
@@ -219,6 +220,12 @@ export async function insertFollowUps(
  * A delivery record for each admission; answers their ids in the
  * admissions' order. Ids are given in the order of the rows of one
  * insert, so sorting the returned ids restores that order.
+ *
+ * A delivery that is not a duplicate claims its key (`first_of_key`).
+ * When another process claimed the same key since `findKnownRuns`, the
+ * unique index of migration 008 fails this insert (on PostgreSQL after
+ * waiting for the other transaction to end), and the whole batch with
+ * it: see `retryingRacedAdmissions`.
  */
 export async function insertDeliveries(
   trx: QueryExecutorProvider,
@@ -239,6 +246,7 @@ export async function insertDeliveries(
       admission.headersJson,
       admission.body,
       admission.receivedAt.toISOString(),
+      outcome.firstOfKey ? 1 : 0,
     ];
   });
   const { rows: inserted } = await INSERT_DELIVERIES.execute(trx, rows);
@@ -252,10 +260,11 @@ export async function insertDeliveries(
 }
 
 const INSERT_DELIVERIES = new RowsStatement<{ id: number }>(
-  11,
+  12,
   (values) => sql`
     insert into deliveries (project_id, trigger_id, delivery_key, outcome,
-      status_code, reason, run_id, source_ip, headers, body, received_at)
+      status_code, reason, run_id, source_ip, headers, body, received_at,
+      first_of_key)
     values ${values}
     returning id`,
 );

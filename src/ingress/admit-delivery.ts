@@ -156,17 +156,31 @@ export interface Outcome {
   statusCode: number;
   reason: string | null;
   runId: number;
+  /** False for a repeat of a delivery stored before. */
+  firstOfKey: boolean;
 }
 
 function outcomeOf(kind: AdmissionResult["kind"], runId: number): Outcome {
   if (kind === "accepted") {
-    return { outcome: "accepted", statusCode: 202, reason: null, runId };
+    return {
+      outcome: "accepted",
+      statusCode: 202,
+      reason: null,
+      runId,
+      firstOfKey: true,
+    };
   }
   const reason =
     kind === "duplicate"
       ? "the same delivery was received before"
       : `joined run ${runId}, already active for this ticket`;
-  return { outcome: "duplicate", statusCode: 200, reason, runId };
+  return {
+    outcome: "duplicate",
+    statusCode: 200,
+    reason,
+    runId,
+    firstOfKey: kind === "joined",
+  };
 }
 
 function auditEventOf(

@@ -14,6 +14,7 @@ import {
 import type { Database } from "../store/schema.ts";
 import { admitDeliveries } from "./admit-delivery.ts";
 import type { CommitAdmissions } from "./commit-admissions.ts";
+import { retryingRacedAdmissions } from "./retry-raced-admissions.ts";
 
 /**
  * The admission thread's commit, SQLite only (the thread exists because
@@ -56,7 +57,11 @@ export function openDirectSqliteCommit(file: string): {
   const begin = connection.prepare("begin immediate");
   const commitStatement = connection.prepare("commit");
 
-  const commit: CommitAdmissions = async (admissions, at) => {
+  // `begin immediate` keeps every other connection from writing between
+  // a batch's lookup and its commit, so on SQLite the unique index of
+  // migration 008 should never refuse a batch; if it does, the batch is
+  // committed again as on PostgreSQL, where that race is real.
+  const commit = retryingRacedAdmissions(async (admissions, at) => {
     begin.run();
     try {
       const results = await admitDeliveries(direct, admissions, at);
@@ -66,7 +71,7 @@ export function openDirectSqliteCommit(file: string): {
       if (connection.inTransaction) connection.exec("rollback");
       throw error;
     }
-  };
+  });
 
   return {
     commit,

@@ -1,13 +1,17 @@
 import type { Db } from "../store/database.ts";
 import { admitDeliveries } from "./admit-delivery.ts";
 import type { CommitAdmissions } from "./commit-admissions.ts";
+import { retryingRacedAdmissions } from "./retry-raced-admissions.ts";
 
 /**
  * The PostgreSQL commit: a batch of admissions in one transaction on a
  * pooled connection. A network database needs no thread of its own;
- * several batches commit at once on separate connections instead.
+ * several batches commit at once on separate connections instead, and
+ * other processes commit theirs, so a batch that lost a delivery to one
+ * of them is committed again.
  */
 export function transactionCommit(db: Db): CommitAdmissions {
-  return (admissions, at) =>
-    db.transaction().execute((trx) => admitDeliveries(trx, admissions, at));
+  return retryingRacedAdmissions((admissions, at) =>
+    db.transaction().execute((trx) => admitDeliveries(trx, admissions, at)),
+  );
 }

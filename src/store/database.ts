@@ -5,6 +5,7 @@ import {
   type DialectName,
   type OpenedDialect,
   openPostgres,
+  openPostgresForMigrations,
   openSqlite,
 } from "./dialect.ts";
 import { initial } from "./migrations/001-initial.ts";
@@ -14,6 +15,7 @@ import { agent } from "./migrations/004-agent.ts";
 import { outbox } from "./migrations/005-outbox.ts";
 import { runMergeRequestUrl } from "./migrations/006-run-merge-request-url.ts";
 import { forgeEvents } from "./migrations/007-forge-events.ts";
+import { firstDeliveryOfKey } from "./migrations/008-first-delivery-of-key.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -53,6 +55,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "005-outbox": outbox(dialect),
     "006-run-merge-request-url": runMergeRequestUrl(),
     "007-forge-events": forgeEvents(dialect),
+    "008-first-delivery-of-key": firstDeliveryOfKey(),
   };
 }
 
@@ -60,7 +63,8 @@ function migrations(dialect: DialectName): Record<string, Migration> {
  * Opens the database and applies pending migrations before returning.
  * SQLite in the data directory by default; PostgreSQL when a URL is set.
  * Several processes may start at once against one PostgreSQL: Kysely's
- * migrator takes a lock, so each migration runs once.
+ * migrator takes a lock, so each migration runs once, on a connection of
+ * its own without the statement timeout (openPostgresForMigrations).
  */
 export async function openStore(
   options: StoreOptions,
@@ -88,7 +92,18 @@ export async function openStore(
     }
   }
 
-  const { error } = await migratorFor(db, opened.name).migrateToLatest();
+  const migrating =
+    opened.name === "postgres" && options.databaseUrl
+      ? new Kysely<Database>({
+          dialect: openPostgresForMigrations(
+            options.databaseUrl,
+            onConnectionError,
+          ).dialect,
+        })
+      : db;
+  const { error } = await migratorFor(migrating, opened.name)
+    .migrateToLatest()
+    .finally(() => (migrating === db ? undefined : migrating.destroy()));
   if (error) {
     await db.destroy();
     throw new Error("database migration failed", { cause: error });

@@ -116,6 +116,13 @@ export function withStatementCache(
 
 const SECOND_MS = 1000;
 
+/** How long one statement of a request or a job may run on PostgreSQL. */
+export const STATEMENT_TIMEOUT_MS = 10 * SECOND_MS;
+// The client's own limit, for a server that stopped answering at all.
+const QUERY_TIMEOUT_MS = 15 * SECOND_MS;
+const CONNECT_TIMEOUT_MS = 3 * SECOND_MS;
+const IDLE_TIMEOUT_MS = 30 * SECOND_MS;
+
 /** How a PostgreSQL pool behaves; every process of a deployment has one. */
 export interface PostgresPoolOptions {
   /** Connections this process may hold at most. */
@@ -136,19 +143,56 @@ export function openPostgres(
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections,
-    connectionTimeoutMillis: 3 * SECOND_MS,
-    idleTimeoutMillis: 30 * SECOND_MS,
-    query_timeout: 15 * SECOND_MS,
-    statement_timeout: 10 * SECOND_MS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    // Sent as a start-up parameter of each connection (see scaling.md
+    // for PgBouncer).
+    statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: "flowgate",
   });
-  // A connection the server drops (a restart, say) emits "error": on the
-  // pool while idle, on the client itself while checked out (between the
-  // statements of a transaction, say). Unhandled, either would end the
-  // process; the statement in flight, if any, fails with it anyway.
+  watchConnections(pool, onConnectionError);
+  return { name: "postgres", dialect: new PostgresDialect({ pool }), pool };
+}
+
+/**
+ * One connection for applying migrations at start-up, without the
+ * statement timeout: a migration may rewrite a large table, and a
+ * process starting beside one that migrates waits for the migration
+ * lock for as long as that takes (Kysely bounds the wait to an hour)
+ * instead of giving up after a request's 10 s and exiting. A timeout
+ * the server sets for the role is lifted too.
+ */
+export function openPostgresForMigrations(
+  url: string,
+  onConnectionError: (error: Error) => void,
+): OpenedDialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: "flowgate-migrations",
+  });
+  watchConnections(pool, onConnectionError);
+  // A client runs its queries in order, so this precedes every other.
+  pool.on("connect", (client) => {
+    client.query("set statement_timeout = 0").catch(onConnectionError);
+  });
+  return { name: "postgres", dialect: new PostgresDialect({ pool }), pool };
+}
+
+/**
+ * A connection the server drops (a restart, say) emits "error": on the
+ * pool while idle, on the client itself while checked out (between the
+ * statements of a transaction, say). Unhandled, either would end the
+ * process; the statement in flight, if any, fails with it anyway.
+ */
+function watchConnections(
+  pool: pg.Pool,
+  onConnectionError: (error: Error) => void,
+): void {
   pool.on("error", onConnectionError);
   pool.on("connect", (client) => client.on("error", onConnectionError));
-  return { name: "postgres", dialect: new PostgresDialect({ pool }), pool };
 }
 
 /** True when an error means the database itself is out of reach, not
@@ -169,6 +213,53 @@ export function isConnectionError(error: unknown): boolean {
     code.startsWith("08") ||
     code.startsWith("57P")
   );
+}
+
+/** A unique index as each database names it when an insert breaks it. */
+export interface UniqueIndex {
+  name: string;
+  table: string;
+  columns: readonly string[];
+}
+
+/**
+ * True when an error is a unique-constraint violation; when `index` is
+ * given, of that index alone. PostgreSQL (SQLSTATE 23505) names the
+ * index; SQLite names the index's columns in its message.
+ */
+export function isUniqueViolation(
+  error: unknown,
+  index?: UniqueIndex,
+): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, constraint, message } = error as {
+    code?: unknown;
+    constraint?: unknown;
+    message?: unknown;
+  };
+  if (code === "23505") {
+    return index === undefined || constraint === index.name;
+  }
+  if (
+    code !== "SQLITE_CONSTRAINT_UNIQUE" &&
+    code !== "SQLITE_CONSTRAINT_PRIMARYKEY"
+  ) {
+    return false;
+  }
+  if (index === undefined) return true;
+  const columns = index.columns
+    .map((column) => `${index.table}.${column}`)
+    .join(", ");
+  return typeof message === "string" && message.endsWith(`: ${columns}`);
+}
+
+/** What `count(*)` answers: PostgreSQL counts in bigint, which node-pg
+ * answers as a string; SQLite answers a number. */
+export type CountValue = number | string | bigint;
+
+/** A `count(*)` as a number, whichever database counted. */
+export function countValue(count: CountValue | null | undefined): number {
+  return count === null || count === undefined ? 0 : Number(count);
 }
 
 /** An auto-incrementing integer primary key in the dialect's own words. */

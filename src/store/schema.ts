@@ -89,6 +89,9 @@ export interface DeliveryTable {
   headers: Json;
   body: string | null;
   received_at: Time;
+  /** 1 on the first delivery of its trigger and key, the one whose run
+   * its repeats name; 0 on repeats and refusals (migration 008). */
+  first_of_key: ColumnType<number, number | undefined, number>;
 }
 
 export interface RunTable {

@@ -51,4 +51,10 @@ export class Metrics {
     labelNames: ["state"] as const,
     registers: [this.registry],
   });
+
+  readonly databaseUp = new Gauge({
+    name: "flowgate_database_up",
+    help: "1 when this scrape read the database; 0 when it could not, and flowgate_runs and flowgate_queue_depth are left out",
+    registers: [this.registry],
+  });
 }

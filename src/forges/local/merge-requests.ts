@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { type CountValue, countValue } from "../../store/dialect.ts";
 import type { MergeRequestTable } from "../../store/schema.ts";
 import type { ForgeProject, MergeRequest } from "../forge.ts";
 import type { LocalForgeContext } from "./local-forge-context.ts";
@@ -32,7 +33,7 @@ export async function listMergeRequests(
   }
 
   const counted = await filtered
-    .select((eb) => eb.fn.countAll<number | string>().as("total"))
+    .select((eb) => eb.fn.countAll<CountValue>().as("total"))
     .executeTakeFirstOrThrow();
   const rows = await filtered
     .selectAll()
@@ -43,8 +44,7 @@ export async function listMergeRequests(
 
   return {
     items: rows.map((row) => toMergeRequest(context, project, row)),
-    // PostgreSQL counts in bigint, which its driver answers as a string.
-    total: Number(counted.total),
+    total: countValue(counted.total),
   };
 }
 

@@ -1,9 +1,9 @@
+import { isUniqueViolation } from "../../store/dialect.ts";
 import type {
   ForgeProject,
   MergeRequest,
   OpenMergeRequestInput,
 } from "../forge.ts";
-import { isUniqueViolation } from "./is-unique-violation.ts";
 import type { LocalForgeContext } from "./local-forge-context.ts";
 import { findOpenMergeRequest, toMergeRequest } from "./merge-requests.ts";
 import { assertRefName } from "./validate-input.ts";

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { App } from "../../app.ts";
-import { RUN_STATUSES } from "../../runs/run-status.ts";
 import { migrationsApplied } from "../../store/database.ts";
+import { refreshDatabaseGauges } from "../../telemetry/database-gauges.ts";
 
 /** /-/liveness, /-/readiness and /-/metrics, served by every role. */
 export function healthRoutes(app: App) {
@@ -27,40 +27,10 @@ export function healthRoutes(app: App) {
     });
 
     server.get("/-/metrics", async (_request, reply) => {
-      await refreshGauges(app);
+      await refreshDatabaseGauges(app.store.db, app.metrics, app.logger);
       return reply
         .header("content-type", app.metrics.registry.contentType)
         .send(await app.metrics.registry.metrics());
     });
   };
-}
-
-/** Runs by status and queue depth are read from the database, so every
- * process reports the whole deployment's figures. Every known status is
- * reported, 0 included: an empty queue is a reading, not a missing series. */
-async function refreshGauges(app: App): Promise<void> {
-  const db = app.store.db;
-  const runs = await db
-    .selectFrom("runs")
-    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
-    .groupBy("status")
-    .execute();
-  app.metrics.runs.reset();
-  for (const status of RUN_STATUSES) app.metrics.runs.set({ status }, 0);
-  for (const row of runs)
-    app.metrics.runs.set({ status: row.status }, Number(row.count));
-
-  const jobs = await db
-    .selectFrom("jobs")
-    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
-    .where("status", "in", ["pending", "running"])
-    .groupBy("status")
-    .execute();
-  app.metrics.queueDepth.reset();
-  for (const state of ["pending", "running"]) {
-    app.metrics.queueDepth.set({ state }, 0);
-  }
-  for (const row of jobs) {
-    app.metrics.queueDepth.set({ state: row.status }, Number(row.count));
-  }
 }
