@@ -83,15 +83,16 @@ export class CommandRunner {
 
 /**
  * For a workspace that is a `git worktree` of a repository inside the
- * hidden directory: the worktree's git directory and the repository's,
- * so that git works inside the namespace. Only paths git itself wrote,
- * and only a repository strictly inside a subdirectory of the hidden
- * one (never the hidden directory or a parent of the workspace).
+ * hidden directory: the repository, which holds the worktree's own git
+ * directory, so that git can read it inside the namespace. Only paths
+ * git itself wrote, and only a repository strictly inside a subdirectory
+ * of the hidden one (never the hidden directory or a parent of the
+ * workspace).
  */
 async function worktreeGitDirs(
   workspace: string,
   hiddenDir: string,
-): Promise<{ gitDir?: string; commonGitDir?: string }> {
+): Promise<{ commonGitDir?: string }> {
   const pointer = await fs
     .readFile(path.join(workspace, ".git"), "utf8")
     .catch(() => undefined);
@@ -113,5 +114,5 @@ async function worktreeGitDirs(
     inside(commonGitDir, gitDir) &&
     !inside(commonGitDir, workspace) &&
     !inside(workspace, commonGitDir);
-  return safe ? { gitDir, commonGitDir } : {};
+  return safe ? { commonGitDir } : {};
 }

@@ -6,14 +6,14 @@ import path from "node:path";
 /**
  * What a command of one run may see of the data directory: nothing but
  * its own workspace and, for a workspace that is a `git worktree`, the
- * repository it belongs to (read-only) and its own worktree metadata.
+ * repository it belongs to, read-only (its worktree metadata included:
+ * a command that rewrote where it points would redirect Flowgate's own
+ * commit after the agent).
  */
 export interface IsolationPlan {
   /** The directory hidden whole: Flowgate's data directory. */
   hiddenDir: string;
   workspace: string;
-  /** The worktree's own git directory, kept writable (its index). */
-  gitDir?: string | undefined;
   /** The repository the worktree shares objects and refs with. */
   commonGitDir?: string | undefined;
   /** An empty directory outside `hiddenDir` to stage the mounts in. */
@@ -26,28 +26,33 @@ export interface IsolationPlan {
 //
 // The kept directories are bound to the stage first, then a tmpfs covers
 // the data directory, then they are bound back at their own paths. The
+// workspace's .git is read-only: Flowgate's own git runs there after the
+// agent, and must not follow a pointer or a config (core.fsmonitor, say)
+// that a command rewrote. The
 // command runs inside a second user and mount namespace: mounts copied
 // into a namespace owned by a less privileged user namespace are locked,
 // so it cannot unmount the tmpfs to see what lies under it. The fresh
 // /proc shows only the command's own processes, not Flowgate's (whose
 // environ and root would lead back out).
 const MOUNT_SCRIPT = `set -eu
-hidden=$1 work=$2 gitdir=$3 common=$4 stage=$5 uid=$6 gid=$7
-shift 8
-mkdir -p "$stage/work" "$stage/gitdir" "$stage/common"
+hidden=$1 work=$2 common=$3 stage=$4 uid=$5 gid=$6
+shift 7
+mkdir -p "$stage/work" "$stage/common"
 mount --bind "$work" "$stage/work"
 if [ -n "$common" ]; then
   mount --bind "$common" "$stage/common"
-  mount --bind "$gitdir" "$stage/gitdir"
 fi
 mount -t tmpfs -o mode=0755,size=1m flowgate-hidden "$hidden"
 mkdir -p "$work"
 mount --bind "$stage/work" "$work"
+if [ -e "$work/.git" ]; then
+  mount --bind "$work/.git" "$work/.git"
+  mount -o remount,bind,ro "$work/.git"
+fi
 if [ -n "$common" ]; then
   mkdir -p "$common"
   mount --bind "$stage/common" "$common"
   mount -o remount,bind,ro "$common"
-  mount --bind "$stage/gitdir" "$gitdir"
 fi
 cd "$work"
 exec unshare --user --map-user="$uid" --map-group="$gid" --mount -- "$@"
@@ -81,7 +86,6 @@ export function isolatedArgv(
     "flowgate-isolation",
     plan.hiddenDir,
     plan.workspace,
-    plan.gitDir ?? "",
     plan.commonGitDir ?? "",
     plan.stageDir,
     String(process.getuid?.() ?? 0),
@@ -110,10 +114,15 @@ export async function probeIsolation(): Promise<IsolationProbe> {
     const hiddenDir = path.join(root, "data");
     const workspace = path.join(hiddenDir, "workspaces", "probe");
     const stageDir = path.join(root, "stage");
+    // Every mount a run's command gets, the read-only one included.
+    const commonGitDir = path.join(hiddenDir, "repositories", "probe.git");
     await fs.mkdir(workspace, { recursive: true });
+    await fs.mkdir(commonGitDir, { recursive: true });
     await fs.mkdir(stageDir);
     await fs.writeFile(path.join(hiddenDir, "secret"), "probe");
-    const argv = isolatedArgv({ hiddenDir, workspace, stageDir }, [
+    await fs.writeFile(path.join(workspace, ".git"), "gitdir: probe");
+    const plan = { hiddenDir, workspace, commonGitDir, stageDir };
+    const argv = isolatedArgv(plan, [
       "sh",
       "-c",
       'test -d . && test ! -e "$1"',

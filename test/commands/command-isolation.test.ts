@@ -85,7 +85,7 @@ it.runIf(probe.available)(
 );
 
 it.runIf(probe.available)(
-  "lets git work in the workspace while the repository itself stays read-only",
+  "lets git read the workspace's repository while the repository, its worktree metadata included, stays read-only",
   async () => {
     const runner = await CommandRunner.open({ workspace, hiddenDir: dataDir });
     try {
@@ -97,10 +97,22 @@ it.runIf(probe.available)(
         runner,
         `require("fs").writeFileSync(${JSON.stringify(path.join(bare, "refs", "heads", "main"))}, "0".repeat(40))`,
       );
+      // Where the worktree's metadata points: Flowgate commits through it.
+      const redirect = await run(
+        runner,
+        `require("fs").writeFileSync(${JSON.stringify(path.join(bare, "worktrees", "run-1", "commondir"))}, "/elsewhere")`,
+      );
+
+      const pointer = await run(
+        runner,
+        `require("fs").writeFileSync(".git", "gitdir: /elsewhere")`,
+      );
 
       expect(status.exitCode, status.output).toBe(0);
+      expect(pointer.output).toContain("EROFS");
       expect(write.exitCode).not.toBe(0);
       expect(write.output).toContain("EROFS");
+      expect(redirect.output).toContain("EROFS");
       const main = await runGit(["rev-parse", "refs/heads/main"], {
         cwd: bare,
       });
@@ -127,4 +139,19 @@ it("gives a command an empty home of the run, removed when the run closes it", a
   expect(home.startsWith(dataDir)).toBe(false);
   expect(outcome.output).toContain("entries 0");
   expect(fs.existsSync(home)).toBe(false);
+});
+
+it("reports isolation unavailable, with the reason, where unshare cannot run", async () => {
+  const saved = process.env.PATH;
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-no-path-"));
+  process.env.PATH = empty;
+  try {
+    const unavailable = await probeIsolation();
+
+    expect(unavailable.available).toBe(false);
+    expect(unavailable.available ? "" : unavailable.reason).toMatch(/ENOENT/);
+  } finally {
+    process.env.PATH = saved;
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
 });

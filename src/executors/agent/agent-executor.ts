@@ -157,13 +157,16 @@ async function hiddenDirOf(
     return dataDir;
   }
   logger?.warn(
-    { reason: probe.reason },
-    "the agent's allowed commands are not isolated: they can read every " +
-      "file Flowgate's user can, the data directory's admin token, secret " +
-      "key and database included, because unprivileged user and mount " +
-      "namespaces (unshare --user --map-root-user --mount) do not work " +
-      "here; allow no commands, or run Flowgate in a container or as a " +
-      "user of its own that can reach nothing else",
+    {
+      reason: probe.reason,
+      needs:
+        "unprivileged user and mount namespaces " +
+        "(unshare --user --map-root-user --mount)",
+    },
+    "the agent's allowed commands are not isolated: they can read the " +
+      "data directory (admin token, secret key, database) and every other " +
+      "file Flowgate's user can; allow no commands, or run Flowgate in a " +
+      "container or as a user of its own",
   );
   return undefined;
 }
