@@ -66,6 +66,11 @@ export class CommandRunner {
 
   run(argv: readonly string[], limits: CommandLimits): Promise<CommandOutcome> {
     const env = commandEnvironment(this.#home);
+    // TODO: unisolated, a command can rewrite the workspace's .git (its
+    // gitdir pointer, or core.fsmonitor in a clone's config), which the
+    // workflow's commit after the agent then follows with Flowgate's
+    // environment. That commit should check the git directory it expects
+    // and run with core.fsmonitor off.
     if (!this.#plan) {
       return runCommand(argv, { ...limits, cwd: this.#workspace, env });
     }
