@@ -242,6 +242,8 @@ function createWorker(
     budgets: config.agentBudgets,
     outboundAllowPrivate: config.outboundAllowPrivate,
     now,
+    dataDir: config.dataDir,
+    logger,
   });
   // The GitLab executors call GitLab through the app's outbound client,
   // so an instance URL obeys FLOWGATE_OUTBOUND_* like every other.

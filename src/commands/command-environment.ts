@@ -1,10 +1,14 @@
+import type { CommandHome } from "./command-home.ts";
+
 /**
  * The whole environment a command of the agent gets. A whitelist, never
  * process.env: Flowgate's own variables (admin token, secret key, model
  * key) and anything else the operator exported stay out of reach of a
- * program the model chose to run.
+ * program the model chose to run. HOME and the temp and XDG directories
+ * are the run's own empty ones, not Flowgate's user's.
  */
 export function commandEnvironment(
+  home: CommandHome,
   env: NodeJS.ProcessEnv = process.env,
 ): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {
@@ -14,8 +18,15 @@ export function commandEnvironment(
     LC_ALL: "C.UTF-8",
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",
+    HOME: home.home,
+    TMPDIR: home.tmp,
+    XDG_CONFIG_HOME: home.config,
+    XDG_CACHE_HOME: home.cache,
+    XDG_DATA_HOME: home.data,
+    XDG_STATE_HOME: home.state,
+    XDG_RUNTIME_DIR: home.tmp,
   };
-  for (const name of ["PATH", "HOME", "TMPDIR", "SYSTEMROOT"]) {
+  for (const name of ["PATH", "SYSTEMROOT"]) {
     const value = env[name];
     if (value !== undefined) environment[name] = value;
   }

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { commandEnvironment } from "./command-environment.ts";
 
 export interface RunCommandOptions {
   cwd: string;
+  /** The command's whole environment (see commandEnvironment). */
+  env: NodeJS.ProcessEnv;
   timeoutMs: number;
   /** Bytes of output kept; the middle of a longer output is cut. */
   maxOutputBytes: number;
@@ -20,11 +21,19 @@ export interface CommandOutcome {
   durationMs: number;
 }
 
+// How long output may still arrive after the command itself exited: a
+// program it left behind (a detached server, say) may hold the pipes
+// open for ever, and must not hold the tool call with them.
+const DRAIN_AFTER_EXIT_MS = 500;
+
 /**
  * Runs a program with its arguments (no shell) in its own process group,
  * so that a time limit stops the test runner's children too. Standard
  * input is closed; output beyond the limit keeps its head and its tail,
- * where test runners print their summary.
+ * where test runners print their summary. The call ends when the command
+ * has exited and its output is read, or at once after a stop (time limit
+ * or abort), even when a process that left the group still holds the
+ * pipes: those are closed on our side.
  */
 export function runCommand(
   argv: readonly string[],
@@ -38,19 +47,52 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: options.cwd,
-      env: commandEnvironment(),
+      env: options.env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
     let timedOut = false;
-    const stop = () => {
-      if (child.pid === undefined || child.exitCode !== null) return;
+    let stopped = false;
+    let settled = false;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let drain: NodeJS.Timeout | undefined;
+
+    const killGroup = () => {
+      if (child.pid === undefined) return;
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
         // The group is already gone.
       }
     };
+    const cleanUp = () => {
+      clearTimeout(timer);
+      clearTimeout(drain);
+      options.signal?.removeEventListener("abort", stop);
+    };
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      cleanUp();
+      // Children that outlived the command would hold the workspace.
+      killGroup();
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({
+        exitCode: stopped ? undefined : (exit?.code ?? undefined),
+        signal: exit?.signal ?? (stopped ? "SIGKILL" : undefined),
+        timedOut,
+        output: output.text(),
+        truncated: output.truncated,
+        durationMs: Date.now() - started,
+      });
+    };
+    function stop() {
+      stopped = true;
+      killGroup();
+      // The command may have exited already, leaving the pipes to others.
+      if (exit) finish();
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
@@ -60,24 +102,17 @@ export function runCommand(
     child.stdout.on("data", (chunk: Buffer) => output.add(chunk));
     child.stderr.on("data", (chunk: Buffer) => output.add(chunk));
     child.once("error", (error) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", stop);
+      if (settled) return;
+      settled = true;
+      cleanUp();
       reject(new Error(`could not start ${program}`, { cause: error }));
     });
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", stop);
-      // Children that outlived the command would hold the workspace.
-      stop();
-      resolve({
-        exitCode: code ?? undefined,
-        signal: signal ?? undefined,
-        timedOut,
-        output: output.text(),
-        truncated: output.truncated,
-        durationMs: Date.now() - started,
-      });
+    child.once("exit", (code, signal) => {
+      exit = { code, signal };
+      if (stopped) finish();
+      else drain = setTimeout(finish, DRAIN_AFTER_EXIT_MS);
     });
+    child.once("close", finish);
   });
 }
 

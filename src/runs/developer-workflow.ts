@@ -17,6 +17,7 @@ import type { Ticket } from "../tickets/ticket.ts";
 import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 import { attachMergeRequest } from "./attach-merge-request.ts";
 import { branchName } from "./branch-name.ts";
+import { hasContinuation, withContinuation } from "./continuation-section.ts";
 import {
   checkCanceled,
   executionDetails,
@@ -139,8 +140,20 @@ export async function runDeveloperWorkflow(
       async () => {
         const open = await forge.findOpenMergeRequest(forgeProject, branch);
         if (open) {
-          // A run continuing the merge request adds its instructions.
-          const description = withFollowUps(open.description, followUps);
+          // A run continuing the merge request adds its instructions,
+          // then what it did and, when it stopped short, why. A retry
+          // of the run that opened it adds nothing it already says.
+          let description = withFollowUps(open.description, followUps);
+          if (
+            run.merge_request_iid !== open.iid ||
+            hasContinuation(open.description, run.id)
+          ) {
+            description = withContinuation(description, {
+              runId: run.id,
+              runUrl: link,
+              result,
+            });
+          }
           return description === open.description
             ? open
             : forge.updateMergeRequestDescription(

@@ -127,12 +127,12 @@ export const triggerWorkflowDefinition = z
 /**
  * A workflow type's definition in a repository's .flowgate/workflows.yml.
  * Whoever can push to the default branch writes it, so it chooses no
- * model endpoint (the key would follow) nor what a Duo flow may do,
- * and its commands and budgets are checked against the trigger's when
- * the run starts.
+ * executor (the trigger's administrator does), no model endpoint (the
+ * key would follow) nor what a Duo flow may do, and its commands and
+ * budgets are checked against the trigger's when the run starts.
  */
 export const repositoryWorkflowDefinition = triggerWorkflowDefinition
-  .omit({ gitlab_duo: true })
+  .omit({ executor: true, gitlab_duo: true })
   .extend({
     model: z
       .object({ name: modelName, stream: z.boolean() })
@@ -141,6 +141,12 @@ export const repositoryWorkflowDefinition = triggerWorkflowDefinition
   })
   .partial()
   .strict();
+
+/** Keys a trigger's definition has and a repository's may not set. */
+export const TRIGGER_ONLY_KEYS: Readonly<Record<string, string>> = {
+  executor: "the executor",
+  gitlab_duo: "the GitLab Duo flow's settings",
+};
 
 export const triggerWorkflows = z
   .record(workflowType, triggerWorkflowDefinition)

@@ -1,6 +1,7 @@
 import type { AgentBudgets, ModelConfig } from "../config/read-config.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Forge, ForgeProject } from "../forges/forge.ts";
+import { readGitLabConfig } from "../forges/gitlab/gitlab-project-config.ts";
 import type { Trigger } from "../triggers/trigger.ts";
 import { resolveWorkflow } from "./resolve-workflow.ts";
 import type { WorkflowSettings } from "./workflow-settings.ts";
@@ -22,7 +23,7 @@ export interface WorkflowSources {
 export async function loadWorkflow(
   sources: WorkflowSources,
   run: { workflow_type: string; executor: string },
-  project: ForgeProject,
+  project: ForgeProject & { forgeType?: string; forgeConfig?: string },
   trigger: { settings: Trigger; sealedCredentials: string | null } | undefined,
   signal?: AbortSignal,
 ): Promise<WorkflowSettings> {
@@ -47,10 +48,25 @@ export async function loadWorkflow(
     file,
     secrets: [
       ...sources.instanceSecrets,
+      ...forgeSecrets(sources.secretBox, project),
       ...(triggerApiKey ? [triggerApiKey] : []),
       ...(trigger ? triggerSecrets(sources.secretBox, trigger) : []),
     ],
   });
+}
+
+/** The tokens of the project's forge (GitLab's), opened. */
+function forgeSecrets(
+  secretBox: SecretBox,
+  project: { forgeType?: string; forgeConfig?: string },
+): string[] {
+  if (project.forgeType !== "gitlab" || !project.forgeConfig) return [];
+  const config = readGitLabConfig(project.forgeConfig, secretBox);
+  return [
+    config.token,
+    config.webhookSecret,
+    ...(config.pipelineTriggerToken ? [config.pipelineTriggerToken] : []),
+  ];
 }
 
 /** The trigger's signing secrets and provider credentials, opened. */

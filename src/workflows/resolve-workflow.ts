@@ -49,7 +49,7 @@ export function resolveWorkflow(input: ResolveWorkflowInput): WorkflowSettings {
 
   return {
     type,
-    executor: fromFile.executor ?? fromTrigger.executor ?? input.executor,
+    executor: fromTrigger.executor ?? input.executor,
     model: modelOf(input, fromTrigger, fromFile),
     instructions: fromFile.instructions ?? fromTrigger.instructions,
     allowedCommands: fromFile.allowed_commands

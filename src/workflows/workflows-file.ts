@@ -3,6 +3,7 @@ import type { z } from "zod";
 import {
   type RepositoryWorkflowDefinition,
   repositoryWorkflowsFile,
+  TRIGGER_ONLY_KEYS,
 } from "./definition-schema.ts";
 
 export const WORKFLOWS_FILE = ".flowgate/workflows.yml";
@@ -66,9 +67,19 @@ export function parseWorkflowsFile(text: string): WorkflowsFile {
     const where = path.length > 0 ? `${path.map(String).join(".")}: ` : "";
     const what =
       issue.code === "unrecognized_keys"
-        ? `unknown key ${JSON.stringify(keys[0])}`
+        ? unknownKey(keys[0] ?? "", issue.path.length)
         : issue.message;
     throw new WorkflowsFileError(lineOf(path), `${where}${what}`);
   }
   return { workflows: parsed.data.workflows, lineOf };
+}
+
+/** Why a key is refused: misspelt, or one only the trigger may set. */
+function unknownKey(key: string, depth: number): string {
+  // workflows.<type>.<key>: the level of a definition's own fields.
+  const refused = depth === 2 ? TRIGGER_ONLY_KEYS[key] : undefined;
+  return refused
+    ? `${refused} is chosen by the trigger's administrator, not by the ` +
+        "repository; remove this key"
+    : `unknown key ${JSON.stringify(key)}`;
 }

@@ -73,3 +73,51 @@ it.each([
     });
   },
 );
+
+it("says in the open merge request why a continuing run stopped, with the Incomplete notice", async () => {
+  const project = await server.createProject();
+  const trigger = await server.createTrigger(project.id, {
+    model: {
+      kind: "openai-compatible",
+      name: "gpt-test",
+      base_url: `${fake.url}/v1`,
+    },
+  });
+  const ticket = { external_reference: "BUDGET-FOLLOW", title: "Two runs" };
+  fake.reply(writing("first.txt"), { text: "Wrote the first file." });
+  const first = await runTicket(server, project.id, trigger, ticket);
+  expect(first.status, first.error).toBe("succeeded");
+  const before = await mergeRequestOf(server, project.id, first);
+  expect(before.description).not.toContain("**Incomplete:**");
+
+  const patched = await server.admin(
+    "PATCH",
+    `/api/v4/projects/${project.id}/workflows/triggers/${trigger.id}`,
+    { budgets: { max_steps: 1 } },
+  );
+  expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+  fake.reply(writing("second.txt"), writing("third.txt"));
+  const second = await runTicket(server, project.id, trigger, {
+    ...ticket,
+    description: "Now more files.",
+  });
+
+  expect(second.status).toBe("failed");
+  expect(second.error).toContain("it used up its budget of 1 steps");
+  expect(second.merge_request.iid).toBe(first.merge_request.iid);
+  expect(await fileAt(server, project.id, second.branch, "second.txt")).toBe(
+    "second.txt\n",
+  );
+  const after = await mergeRequestOf(server, project.id, second);
+  const section = after.description.slice(
+    after.description.indexOf(`## Run [${second.id}]`),
+  );
+  expect(after.description).toContain("Wrote the first file.");
+  expect(section).toContain(`## Run [${second.id}]`);
+  expect(section).toContain("**The agent stopped before finishing:**");
+  expect(section).toContain("`second.txt`");
+  expect(section).toContain(
+    "> **Incomplete:** the agent stopped before finishing: it used up " +
+      "its budget of 1 steps.",
+  );
+});

@@ -7,7 +7,12 @@ import type { FakeModelServer } from "../fakes/fake-model-server.ts";
 import { startOpenAiFake } from "../fakes/fake-openai.ts";
 import { createForgeFixture } from "../forges/local/forge-fixture.ts";
 import type { TestServer } from "../helpers/test-server.ts";
-import { fileAt, runTicket, startAgentServer } from "./agent-fixture.ts";
+import {
+  fileAt,
+  mergeRequestOf,
+  runTicket,
+  startAgentServer,
+} from "./agent-fixture.ts";
 
 let server: TestServer;
 let fake: FakeModelServer;
@@ -72,6 +77,14 @@ it("adds a follow-up's commit to the existing merge request instead of opening a
     `/api/v4/projects/${project.id}/repository/compare?from=main&to=${encodeURIComponent(second.branch)}`,
   );
   expect(compare.body.commits).toHaveLength(2);
+  const description = (await mergeRequestOf(server, project.id, second))
+    .description;
+  expect(description).toContain("Wrote the first file.");
+  expect(description).toContain(`## Run [${second.id}]`);
+  expect(
+    description.slice(description.indexOf(`## Run [${second.id}]`)),
+  ).toContain("Wrote the second file.");
+  expect(description).not.toContain("**Incomplete:**");
 });
 
 it("gives the model the follow-up instructions and the previous summary inside the untrusted block", async () => {

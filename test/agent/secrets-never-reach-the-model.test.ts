@@ -2,6 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAnthropicFake } from "../fakes/fake-anthropic.ts";
 import type { FakeModelServer } from "../fakes/fake-model-server.ts";
 import { startOpenAiFake } from "../fakes/fake-openai.ts";
+import {
+  BOT_TOKEN,
+  formsOf,
+  type GitLabWorld,
+  registerOnFlowgate,
+  startGitLabWorld,
+} from "../forges/gitlab/gitlab-fixture.ts";
 import type { TestServer } from "../helpers/test-server.ts";
 import { INSTANCE_KEY, runTicket, startAgentServer } from "./agent-fixture.ts";
 
@@ -18,6 +25,7 @@ const MARKERS = {
 };
 
 let server: TestServer;
+let world: GitLabWorld;
 const fakes: Record<string, FakeModelServer> = {};
 const saved = { ...process.env };
 
@@ -28,6 +36,7 @@ beforeAll(async () => {
   });
   fakes["openai-compatible"] = await startOpenAiFake(TRIGGER_KEY);
   fakes.anthropic = await startAnthropicFake(TRIGGER_KEY);
+  world = await startGitLabWorld();
   // What an operator might have exported: a command must not see it.
   process.env.FLOWGATE_ADMIN_TOKEN = server.adminToken;
   process.env.FLOWGATE_MODEL_API_KEY = INSTANCE_KEY;
@@ -37,6 +46,7 @@ afterAll(async () => {
   process.env = saved;
   await server.close();
   for (const fake of Object.values(fakes)) await fake.close();
+  await world.close();
 });
 
 describe.each(["openai-compatible", "anthropic"] as const)(
@@ -112,6 +122,64 @@ describe.each(["openai-compatible", "anthropic"] as const)(
     });
   },
 );
+
+it("never sends the model the GitLab token of a project on GitLab, even when the repository holds it", async () => {
+  const fake = fakes["openai-compatible"] as FakeModelServer;
+  fake.requests.length = 0;
+  const project = await world.project({
+    files: {
+      "README.md": "# shop\n",
+      // Someone committed the bot's token: read_file hands it over.
+      "deploy/gitlab.env": `GITLAB_TOKEN=${BOT_TOKEN}\n`,
+    },
+  });
+  await registerOnFlowgate(server, world, project);
+  const created = await server.admin(
+    "POST",
+    `/api/v4/projects/${project.id}/workflows/triggers`,
+    {
+      source: "generic",
+      model: {
+        kind: "openai-compatible",
+        name: "model-test",
+        base_url: `${fake.url}/v1`,
+        api_key: TRIGGER_KEY,
+      },
+      allowed_commands: [ENV_PROBE],
+    },
+  );
+  expect(created.status).toBe(201);
+  const trigger = created.body;
+  fake.reply(
+    {
+      toolCalls: [
+        { name: "read_file", arguments: { path: "deploy/gitlab.env" } },
+        { name: "run_command", arguments: { command: ENV_PROBE } },
+        { name: "read_file", arguments: { path: ".git/config" } },
+      ],
+    },
+    { text: "Looked around." },
+  );
+
+  const run = await runTicket(server, project.id, trigger, {
+    external_reference: "GL-SECRET",
+    title: "Check the deployment",
+  });
+
+  expect(run.status, run.error).toBe("succeeded");
+  expect(run.merge_request.web_url).toContain(world.fake.url);
+  expect(fake.requests).toHaveLength(2);
+  expect(fake.requests[1]?.body).toContain("GITLAB_TOKEN=[redacted]");
+  const secrets = [
+    ...formsOf(BOT_TOKEN),
+    trigger.token,
+    trigger.signing_secret,
+  ];
+  for (const request of fake.requests) {
+    const everything = JSON.stringify(request.headers) + request.body;
+    for (const secret of secrets) expect(everything).not.toContain(secret);
+  }
+});
 
 function systemOf(kind: string, json: any): unknown {
   return kind === "anthropic"

@@ -127,6 +127,12 @@ it.each([
     'line 4: workflows.docs.shell: unknown key "shell"',
   ],
   [
+    "an executor, which only the trigger's administrator chooses",
+    "workflows:\n  docs:\n    instructions: x\n    executor: gitlab_pipeline\n",
+    "line 4: workflows.docs.executor: the executor is chosen by the " +
+      "trigger's administrator, not by the repository",
+  ],
+  [
     "broken YAML",
     "workflows:\n  docs: {}\n  docs: {}\n",
     "line 3: Map keys must be unique",

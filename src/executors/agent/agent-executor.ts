@@ -1,4 +1,7 @@
+import type { LanguageModelV3Prompt } from "@ai-sdk/provider";
+import type { Logger } from "pino";
 import type { Clock } from "../../clock.ts";
+import { probeIsolation } from "../../commands/namespace-isolation.ts";
 import type { AgentBudgets, ModelConfig } from "../../config/read-config.ts";
 import { assertEndpointAllowed } from "../../models/endpoint-policy.ts";
 import { ModelClient } from "../../models/model-client.ts";
@@ -12,6 +15,7 @@ import type { WorkflowSettings } from "../../workflows/workflow-settings.ts";
 import type { ExecutionInput, ExecutionResult, Executor } from "../executor.ts";
 import { runAgentLoop } from "./agent-loop.ts";
 import { buildPrompt } from "./prompt/build-prompt.ts";
+import { redactor } from "./redact.ts";
 import { Transcript } from "./transcript.ts";
 
 export interface AgentExecutorOptions {
@@ -23,6 +27,10 @@ export interface AgentExecutorOptions {
   now: Clock;
   /** First retry delay of a failed model call; tests shorten it. */
   retryBaseDelayMs?: number | undefined;
+  /** The data directory, which the allowed commands must not see; when
+   * absent, they are not isolated from it. */
+  dataDir?: string | undefined;
+  logger?: Logger | undefined;
 }
 
 /**
@@ -33,9 +41,12 @@ export interface AgentExecutorOptions {
 export class AgentExecutor implements Executor {
   readonly name = "agent";
   readonly #options: AgentExecutorOptions;
+  /** The directory commands run without, once the probe says they can. */
+  readonly #hiddenDir: Promise<string | undefined>;
 
   constructor(options: AgentExecutorOptions) {
     this.#options = options;
+    this.#hiddenDir = hiddenDirOf(options);
   }
 
   async execute(input: ExecutionInput): Promise<ExecutionResult> {
@@ -93,7 +104,10 @@ export class AgentExecutor implements Executor {
     }
 
     await transcript.begin();
-    const prompt = await buildPrompt(input, workflow);
+    // The README or a related file may hold a secret someone committed.
+    const prompt = redactor(workflow.secrets).redact(
+      await buildPrompt(input, workflow),
+    ) as LanguageModelV3Prompt;
     await transcript.record("prompt", {
       model: `${model.kind}:${model.name}`,
       endpoint: client.endpoint,
@@ -110,6 +124,7 @@ export class AgentExecutor implements Executor {
         workflow,
         prompt,
         commandTimeoutMs: workflow.budgets.commandTimeoutMs,
+        hiddenDir: await this.#hiddenDir,
       });
       await transcript.record(result.stopped ? "stopped" : "finished", {
         complete: result.complete,
@@ -125,4 +140,33 @@ export class AgentExecutor implements Executor {
       throw new FatalJobError(error.message, { cause: error });
     }
   }
+}
+
+/**
+ * Probes once whether commands can run in namespaces that hide the data
+ * directory; when they cannot, says so once, with what to do instead.
+ */
+async function hiddenDirOf(
+  options: AgentExecutorOptions,
+): Promise<string | undefined> {
+  const { dataDir, logger } = options;
+  if (dataDir === undefined) return undefined;
+  const probe = await probeIsolation();
+  if (probe.available) {
+    logger?.debug({ data_dir: dataDir }, "agent commands run isolated");
+    return dataDir;
+  }
+  logger?.warn(
+    {
+      reason: probe.reason,
+      needs:
+        "unprivileged user and mount namespaces " +
+        "(unshare --user --map-root-user --mount)",
+    },
+    "the agent's allowed commands are not isolated: they can read the " +
+      "data directory (admin token, secret key, database) and every other " +
+      "file Flowgate's user can; allow no commands, or run Flowgate in a " +
+      "container or as a user of its own",
+  );
+  return undefined;
 }

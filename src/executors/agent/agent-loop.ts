@@ -2,10 +2,12 @@ import type {
   LanguageModelV3Prompt,
   LanguageModelV3ToolResultPart,
 } from "@ai-sdk/provider";
+import { CommandRunner } from "../../commands/command-runner.ts";
 import type { ModelCall } from "../../models/model-client.ts";
 import type { ModelToolCall, ModelTurn } from "../../models/model-turn.ts";
 import type { WorkflowSettings } from "../../workflows/workflow-settings.ts";
 import type { ExecutionInput, ExecutionResult } from "../executor.ts";
+import { redactor } from "./redact.ts";
 import { executeTool, toolSpecs } from "./tools/agent-tools.ts";
 import type { Transcript } from "./transcript.ts";
 
@@ -20,6 +22,15 @@ export interface AgentLoopOptions {
   workflow: WorkflowSettings;
   prompt: LanguageModelV3Prompt;
   commandTimeoutMs: number;
+  /** The data directory, hidden from the allowed commands; undefined
+   * when this machine cannot isolate them (namespace-isolation.ts). */
+  hiddenDir?: string | undefined;
+}
+
+interface LoopTools {
+  commands: CommandRunner;
+  /** Known secrets out of a tool's output before the model sees it. */
+  redactText: (text: string) => string;
 }
 
 interface Progress {
@@ -42,6 +53,13 @@ export async function runAgentLoop(
   options: AgentLoopOptions,
 ): Promise<ExecutionResult> {
   const { budgets } = options.workflow;
+  const loopTools: LoopTools = {
+    commands: await CommandRunner.open({
+      workspace: input.workspace.dir,
+      hiddenDir: options.hiddenDir,
+    }),
+    redactText: redactor(options.workflow.secrets).redactText,
+  };
   const started = Date.now();
   const deadline = started + budgets.maxDurationMs;
   const wall = new AbortController();
@@ -117,7 +135,9 @@ export async function runAgentLoop(
       prompt.push(assistantMessage(turn));
       const results: LanguageModelV3ToolResultPart[] = [];
       for (const call of turn.toolCalls) {
-        results.push(await runTool(input, options, signal, call, progress));
+        results.push(
+          await runTool(input, options, loopTools, signal, call, progress),
+        );
       }
       prompt.push({ role: "tool", content: results });
     }
@@ -131,12 +151,14 @@ export async function runAgentLoop(
     throw error;
   } finally {
     clearTimeout(timer);
+    await loopTools.commands.close();
   }
 }
 
 async function runTool(
   input: ExecutionInput,
   options: AgentLoopOptions,
+  loopTools: LoopTools,
   signal: AbortSignal,
   call: ModelToolCall,
   progress: Progress,
@@ -148,10 +170,15 @@ async function runTool(
       allowedCommands: options.workflow.allowedCommands,
       signal,
       commandTimeoutMs: options.commandTimeoutMs,
+      commands: loopTools.commands,
     },
     call.name,
     call.input,
   );
+  // A command or a file may print a secret this process knows (a key
+  // committed to the repository, a token a script found): the model
+  // never gets it, whatever the isolation.
+  const output = loopTools.redactText(outcome.output);
   progress.toolCalls += 1;
   if (outcome.ok && call.name === "write_file") {
     const written = (outcome.input as { path?: unknown }).path;
@@ -165,7 +192,7 @@ async function runTool(
       name: call.name,
       input: outcome.input ?? call.input,
       ok: outcome.ok,
-      output: outcome.output,
+      output,
     },
     Date.now() - started,
   );
@@ -174,8 +201,8 @@ async function runTool(
     toolCallId: call.id,
     toolName: call.name,
     output: outcome.ok
-      ? { type: "text", value: outcome.output }
-      : { type: "error-text", value: outcome.output },
+      ? { type: "text", value: output }
+      : { type: "error-text", value: output },
   };
 }
 

@@ -43,6 +43,8 @@ export async function readFile(
   }
 
   const lines = content.split("\n");
+  // The newline that ends the last line starts no line of its own.
+  if (lines.length > 1 && lines.at(-1) === "") lines.pop();
   const first = Math.max(1, input.start_line ?? 1);
   const last = Math.min(lines.length, input.end_line ?? lines.length);
   if (first > last) {

@@ -1,5 +1,4 @@
 import { isAllowedCommand } from "../../../commands/allowed-commands.ts";
-import { runCommand } from "../../../commands/run-command.ts";
 import {
   CommandSyntaxError,
   splitCommand,
@@ -9,8 +8,9 @@ import { ToolError } from "./tool-error.ts";
 
 /**
  * Runs one of the commands the trigger allows, in the workspace, without
- * a shell, with a time limit, an output limit and an environment free of
- * Flowgate's secrets.
+ * a shell, with a time limit, an output limit, an environment free of
+ * Flowgate's secrets and, where the machine allows, without sight of the
+ * data directory (CommandRunner).
  */
 export async function runCommandTool(
   context: ToolContext,
@@ -32,17 +32,18 @@ export async function runCommandTool(
     );
   }
 
-  const outcome = await runCommand(argv, {
-    cwd: context.workspace.dir,
-    timeoutMs: context.commandTimeoutMs,
-    maxOutputBytes: LIMITS.commandOutputBytes,
-    signal: context.signal,
-  }).catch((error: unknown) => {
-    throw new ToolError(
-      `${argv[0]} could not be started: ${(error as Error).cause ?? error}`,
-      { cause: error },
-    );
-  });
+  const outcome = await context.commands
+    .run(argv, {
+      timeoutMs: context.commandTimeoutMs,
+      maxOutputBytes: LIMITS.commandOutputBytes,
+      signal: context.signal,
+    })
+    .catch((error: unknown) => {
+      throw new ToolError(
+        `${argv[0]} could not be started: ${(error as Error).cause ?? error}`,
+        { cause: error },
+      );
+    });
   context.signal.throwIfAborted();
 
   if (outcome.timedOut) {

@@ -1,3 +1,4 @@
+import type { CommandRunner } from "../../../commands/command-runner.ts";
 import type { GitWorkspace } from "../../../forges/git-workspace.ts";
 
 /** What every tool works with during one run. */
@@ -7,6 +8,8 @@ export interface ToolContext {
   /** The run's signal, also aborted when its wall-time budget ends. */
   signal: AbortSignal;
   commandTimeoutMs: number;
+  /** Runs the allowed commands, with the run's home and isolation. */
+  commands: CommandRunner;
 }
 
 export const LIMITS = {
