@@ -233,6 +233,7 @@ function createWorker(
     model: config.model,
     budgets: config.agentBudgets,
     outboundAllowPrivate: config.outboundAllowPrivate,
+    outboundAllowHosts: config.outboundAllowHosts,
     now,
   });
   // The GitLab executors call GitLab through the app's outbound client,
