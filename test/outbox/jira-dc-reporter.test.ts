@@ -62,6 +62,8 @@ describe("Jira Data Center reporting", () => {
   ): Promise<ReportOutcome> =>
     reporter.deliver({
       action,
+      messageId: 1,
+      attempt: 1,
       report: runReport(event),
       sync: SYNC,
       credentials,

@@ -100,6 +100,8 @@ describe("Jira Cloud reporting", () => {
   ): Promise<ReportOutcome> =>
     reporter.deliver({
       action,
+      messageId: 1,
+      attempt: 1,
       report: { ...runReport(event), ...options.run },
       sync: syncSettings(options.sync ?? { transitions: TRANSITIONS }),
       credentials: options.credentials ?? credentials(),

@@ -111,6 +111,8 @@ describe("ServiceNow reporting", () => {
     } = {},
   ): ReportCall => ({
     action: options.action ?? "comment",
+    messageId: 1,
+    attempt: 1,
     report: runReport(event, options.minute ?? 0),
     sync: syncSettings(options.sync ?? {}),
     credentials: options.credentials ?? basic(),
