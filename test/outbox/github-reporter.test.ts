@@ -130,7 +130,18 @@ describe("reporting a run to GitHub Issues", () => {
     await run.send("started");
     await run.send("failed");
 
-    expect(github.lines()).toHaveLength(4);
+    const id = github.issue(ISSUE).comments[0]?.id;
+    expect(github.lines()).toEqual([
+      `GET ${REPO}/issues/7/comments?per_page=100&page=1`,
+      `POST ${REPO}/issues/7/comments`,
+      `POST ${REPO}/issues/7/labels`,
+      `PATCH ${REPO}/issues/comments/${id}`,
+    ]);
+    expect(github.requests[2]?.body).toEqual({ labels: ["flowgate:working"] });
+    const edit = github.requests[3]?.body;
+    expect(Object.keys(edit)).toEqual(["body"]);
+    expect(edit.body).toContain("run #7 failed");
+    expect(edit.body.endsWith(MARKER)).toBe(true);
     const body = onlyComment();
     expect(body).toContain("run #7 failed");
     expect(body).toContain("2 tests broke in login\\_form");
