@@ -189,10 +189,59 @@ describe("reporting a run to GitHub Issues", () => {
       `POST ${REPO}/issues/7/comments`,
       `${comments}?per_page=100&page=1`,
       `${comments}?per_page=100&page=2`,
+      "GET /user",
       `POST ${REPO}/issues/7/labels`,
     ]);
     expect(run.errors.map((error) => error.transient)).toEqual([true]);
     expect(github.issue(ISSUE).comments).toHaveLength(151);
+  });
+
+  it("leaves alone a person's comment that quotes the marker", async () => {
+    const person = { login: "mallory", id: 31337, type: "User" };
+    const quoted = github.addComment(ISSUE, `see ${MARKER}`, person);
+
+    await run.send("started");
+
+    expect(github.lines()).toEqual([
+      `GET ${REPO}/issues/7/comments?per_page=100&page=1`,
+      "GET /user",
+      `POST ${REPO}/issues/7/comments`,
+      `POST ${REPO}/issues/7/labels`,
+    ]);
+    const [theirs, ours] = github.issue(ISSUE).comments;
+    expect(theirs?.body).toBe(quoted.body);
+    expect(ours?.user.login).toBe("flowgate-bot");
+    expect(run.state.github_comment_id).toBe(String(ours?.id));
+  });
+
+  it("finds a GitHub App's lost comment by its bot, not a person's quote", async () => {
+    const appHub = await startFakeGithub("ghs_installation0123456789", {
+      app: "flowgate-app",
+    });
+    try {
+      const appRun = driver(reporter, {
+        http,
+        credentials: { token: appHub.token, api_url: appHub.url },
+        sync: SYNC,
+        externalReference: ISSUE,
+      });
+      appHub.addComment(ISSUE, `quoting ${MARKER}`, {
+        login: "flowgate-app",
+        id: 5,
+        type: "User",
+      });
+      appHub.failNext(posting, { delayMs: 600 });
+
+      await appRun.send("started", { attempts: 2 });
+
+      const comments = appHub.issue(ISSUE).comments;
+      expect(comments).toHaveLength(2);
+      expect(comments[1]?.user.login).toBe("flowgate-app[bot]");
+      expect(appRun.state.github_comment_id).toBe(String(comments[1]?.id));
+      expect(appHub.lines()).toContain("GET /user");
+    } finally {
+      await appHub.close();
+    }
   });
 
   it("makes the comment again when someone deleted it", async () => {
