@@ -330,6 +330,17 @@ describe("reporting a run to GitHub Issues", () => {
   });
 
   describe("GitHub's rate limits", () => {
+    // The floor on an immediate retry is the dispatcher's to set; the
+    // reporter passes on what GitHub said, zero included.
+    it("passes on Retry-After: 0 as zero, not as no answer", async () => {
+      github.failNext(posting, { status: 429, retryAfter: "0" });
+
+      const error = await failure(run.send("started"));
+
+      expect(error.transient).toBe(true);
+      expect(error.retryAfterMs).toBe(0);
+    });
+
     it("retries a secondary limit after GitHub's Retry-After", async () => {
       github.failNext(posting, { status: 403, retryAfter: "60" });
 

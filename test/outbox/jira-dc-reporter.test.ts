@@ -233,6 +233,17 @@ describe("Jira Data Center reporting", () => {
       expect(issue().comments).toHaveLength(1);
     });
 
+    it("passes on Retry-After: 0 as zero", async () => {
+      jira.fault(
+        { method: "POST", path: /\/comment$/ },
+        { status: 429, retryAfter: "0" },
+      );
+
+      const error = await deliver("comment", "started", {}).catch((e) => e);
+
+      expect(error).toMatchObject({ transient: true, retryAfterMs: 0 });
+    });
+
     it("passes on a 429's Retry-After and links once on the retry", async () => {
       jira.fault(
         { method: "POST", path: /\/remotelink$/ },
