@@ -14,13 +14,13 @@ const PAGE_SIZE = 100;
 const MAX_PAGES = 5;
 
 /** The metadata chat.postMessage carries, which finds the post again. */
-export function trackingMetadata(call: ReportCall, messageId: number) {
+export function trackingMetadata(call: ReportCall) {
   return {
     event_type: TRACKING_EVENT_TYPE,
     event_payload: {
       run_id: call.report.runId,
       run_url: call.report.runUrl,
-      message_id: messageId,
+      message_id: call.messageId,
     },
   };
 }
@@ -34,8 +34,9 @@ export type Lookup =
 /**
  * Looks for the tracking message an earlier attempt posted, whose answer
  * was lost: a message in the channel (or the mention's thread) since the
- * run change, whose metadata names this run's URL. Only apps can set
- * metadata, so a person quoting the run's URL is never mistaken for it.
+ * run change, whose metadata names this run's URL. A message typed in
+ * Slack carries no metadata, so a person quoting the run's URL is not
+ * mistaken for it.
  * Needs channels:history (groups:history for private channels); without
  * it Slack answers missing_scope and the caller posts again.
  */

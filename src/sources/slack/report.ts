@@ -186,7 +186,7 @@ async function postMessage(
     ...(threadTs ? { thread_ts: threadTs } : {}),
     unfurl_links: false,
     unfurl_media: false,
-    metadata: trackingMetadata(call, call.messageId),
+    metadata: trackingMetadata(call),
   });
   if (!answer.ts) {
     throw new OutboundError("Slack's chat.postMessage answered no ts", false);
