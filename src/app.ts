@@ -241,6 +241,7 @@ function createWorker(
     model: config.model,
     budgets: config.agentBudgets,
     outboundAllowPrivate: config.outboundAllowPrivate,
+    outboundAllowHosts: config.outboundAllowHosts,
     now,
     dataDir: config.dataDir,
     logger,

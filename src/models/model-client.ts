@@ -27,7 +27,13 @@ const MAX_DELAY_MS = 30 * SECOND_MS;
 // A server asking for a longer pause than this is down, not busy.
 const MAX_RETRY_AFTER_MS = 2 * 60 * SECOND_MS;
 const MAX_OUTPUT_TOKENS = 8192;
-const MAX_DETAIL_CHARS = 300;
+// The detail reaches run.error and, through the failed report, the
+// ticket: enough for the server's reason, not for a page of its body.
+const MAX_DETAIL_CHARS = 160;
+// Bearer values and the key shapes of the common providers (sk-…,
+// sk-ant-…, xoxb-…, ghp_…), should a server echo a credential back.
+const CREDENTIAL_LIKE =
+  /\b(?:Bearer\s+\S+|sk-[\w-]{8,}|xox[abpr]-[\w-]{8,}|gh[pousr]_\w{8,}|glpat-[\w-]{8,})/gi;
 
 export interface ModelCall {
   prompt: LanguageModelV3Prompt;
@@ -45,6 +51,8 @@ export interface RetryNotice {
 }
 
 export interface ModelClientOptions {
+  /** The outbound fetch every call goes through (connectModel). */
+  fetch: typeof globalThis.fetch;
   baseDelayMs?: number | undefined;
   /** Awaited before the wait, so the notice is stored in order. */
   onRetry?: (notice: RetryNotice) => Promise<void>;
@@ -62,9 +70,9 @@ export class ModelClient {
   readonly #settings: ModelSettings;
   readonly #options: ModelClientOptions;
 
-  constructor(settings: ModelSettings, options: ModelClientOptions = {}) {
+  constructor(settings: ModelSettings, options: ModelClientOptions) {
     this.#settings = settings;
-    this.#connected = connectModel(settings);
+    this.#connected = connectModel(settings, options.fetch);
     this.endpoint = this.#connected.endpoint;
     this.#options = options;
   }
@@ -132,7 +140,7 @@ export class ModelClient {
       return new ModelHttpError(
         this.endpoint,
         error.statusCode,
-        detailOf(error.responseBody),
+        detailOf(error.responseBody, this.#settings.apiKey),
         retryAfterMs(error.responseHeaders),
         { cause: error },
       );
@@ -168,9 +176,13 @@ export class ModelClient {
   }
 }
 
-function detailOf(body: string | undefined): string {
+/** The server's body, on one line, short, without the key or anything
+ * shaped like a credential. */
+function detailOf(body: string | undefined, apiKey: string | undefined) {
   if (!body) return "";
-  const oneLine = body.replace(/\s+/g, " ").trim();
+  let oneLine = body.replace(/\s+/g, " ").trim();
+  if (apiKey) oneLine = oneLine.replaceAll(apiKey, "[redacted]");
+  oneLine = oneLine.replace(CREDENTIAL_LIKE, "[redacted]");
   return oneLine.length > MAX_DETAIL_CHARS
     ? `${oneLine.slice(0, MAX_DETAIL_CHARS)}…`
     : oneLine;

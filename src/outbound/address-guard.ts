@@ -1,4 +1,4 @@
-import type dns from "node:dns";
+import dns from "node:dns";
 import net from "node:net";
 import { describe } from "./describe-url.ts";
 import { OutboundRefusedError } from "./outbound-errors.ts";
@@ -12,6 +12,9 @@ import {
 export type Resolve = (
   hostname: string,
 ) => Promise<{ address: string; family: number }[]>;
+
+export const systemResolve: Resolve = (hostname) =>
+  dns.promises.lookup(hostname, { all: true, verbatim: true });
 
 /** The signature net.connect expects of its `lookup` option. */
 export type Lookup = (
@@ -114,4 +117,13 @@ function notFound(hostname: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(`${hostname} has no address`);
   error.code = "ENOTFOUND";
   return error;
+}
+
+/** undici wraps the lookup's error; find our refusal inside. */
+export function refusalIn(error: unknown): OutboundRefusedError | undefined {
+  for (let cause = error, depth = 0; cause && depth < 5; depth += 1) {
+    if (cause instanceof OutboundRefusedError) return cause;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

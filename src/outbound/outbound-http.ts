@@ -1,4 +1,3 @@
-import dns from "node:dns";
 import { Agent, request } from "undici";
 import { retryAfterMs } from "../models/retry-after.ts";
 import {
@@ -6,6 +5,8 @@ import {
   checkScheme,
   type Lookup,
   type Resolve,
+  refusalIn,
+  systemResolve,
 } from "./address-guard.ts";
 import { describe } from "./describe-url.ts";
 import {
@@ -61,9 +62,6 @@ export interface OutboundHttp {
   send(outbound: OutboundRequest): Promise<OutboundResponse>;
   close(): Promise<void>;
 }
-
-const systemResolve: Resolve = (hostname) =>
-  dns.promises.lookup(hostname, { all: true, verbatim: true });
 
 /**
  * The one way Flowgate calls addresses it was given. Addresses are
@@ -312,15 +310,6 @@ function flatHeaders(
     }
   }
   return flat;
-}
-
-/** undici wraps the lookup's error; find our refusal inside. */
-function refusalIn(error: unknown): OutboundRefusedError | undefined {
-  for (let cause = error, depth = 0; cause && depth < 5; depth += 1) {
-    if (cause instanceof OutboundRefusedError) return cause;
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function reasonOf(error: unknown): string {

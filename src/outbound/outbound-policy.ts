@@ -1,4 +1,5 @@
 import net from "node:net";
+import { embeddedIpv4 } from "./embedded-ipv4.ts";
 
 /**
  * Where Flowgate may send requests to addresses it was given (callback
@@ -44,12 +45,19 @@ PRIVATE_V6.addAddress("::1", "ipv6");
 PRIVATE_V6.addSubnet("fc00::", 7, "ipv6");
 PRIVATE_V6.addSubnet("fe80::", 10, "ipv6");
 PRIVATE_V6.addSubnet("ff00::", 8, "ipv6");
+// NAT64 for a local network (RFC 8215): the IPv4 behind it is local.
+PRIVATE_V6.addSubnet("64:ff9b:1::", 48, "ipv6");
 
-/** Loopback, private, link-local, unspecified, multicast or reserved. */
+/** Loopback, private, link-local, unspecified, multicast or reserved;
+ * an IPv6 address that carries an IPv4 one (NAT64, 6to4) by that. */
 export function isPrivateAddress(address: string): boolean {
   if (net.isIPv4(address)) return PRIVATE_V4.check(address, "ipv4");
   // BlockList checks an IPv4-mapped address against the IPv4 ranges in
   // either spelling: the URL parser writes ::ffff:127.0.0.1 as
   // ::ffff:7f00:1, which a dotted-quad pattern would let through.
-  return PRIVATE_V4.check(address, "ipv6") || PRIVATE_V6.check(address, "ipv6");
+  if (PRIVATE_V4.check(address, "ipv6") || PRIVATE_V6.check(address, "ipv6")) {
+    return true;
+  }
+  const carried = embeddedIpv4(address);
+  return carried !== undefined && PRIVATE_V4.check(carried, "ipv4");
 }

@@ -91,6 +91,8 @@ export async function deliverMessage(
 
   return reporter.deliver({
     action: message.action as ReportAction,
+    messageId: message.id,
+    attempt: message.attempts,
     report,
     sync,
     credentials:

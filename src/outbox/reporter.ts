@@ -16,6 +16,11 @@ export type ReportAction = "comment" | "link" | "transition" | "labels";
 /** One attempt at one message, with everything it may use. */
 export interface ReportCall {
   action: ReportAction;
+  /** The outbox message's id, stable across its attempts. */
+  messageId: number;
+  /** 1 on the first attempt; more means an earlier one failed, perhaps
+   * after the provider did the work (its answer lost). */
+  attempt: number;
   report: RunReport;
   sync: SyncSettings;
   /** The trigger's provider credentials, opened (DESIGN.md §3). */

@@ -6,19 +6,30 @@ import {
 } from "./api-fake-server.ts";
 
 // GitHub's REST API for issues as far as reporting back uses it: list,
-// create and update issue comments, add labels, update an issue. The
-// objects and errors are in GitHub's documented shapes (comments with
-// id, body, html_url, user, created_at; `{"message", "documentation_url"}`
-// errors; 201 on create).
+// create and update issue comments, add labels, update an issue, and
+// GET /user for the token's own user. The objects and errors are in
+// GitHub's documented shapes (comments with id, body, html_url, user,
+// performed_via_github_app, created_at; `{"message",
+// "documentation_url"}` errors; 201 on create). With `app`, the token is
+// a GitHub App's installation token: GET /user answers 403 ("Resource
+// not accessible by integration"), and its comments are by the app's
+// bot user `<slug>[bot]`, performed via the app.
 
 const DOCS = "https://docs.github.com/rest";
 const BOT = { login: "flowgate-bot", id: 90001, type: "User" };
+
+export interface FakeGithubUser {
+  login: string;
+  id: number;
+  type: string;
+}
 
 export interface FakeGithubComment {
   id: number;
   body: string;
   html_url: string;
-  user: typeof BOT;
+  user: FakeGithubUser;
+  performed_via_github_app: { id: number; slug: string } | null;
   created_at: string;
   updated_at: string;
 }
@@ -43,7 +54,12 @@ export interface FakeGithub {
   failNext(when: (request: RecordedRequest) => boolean, fault: Fault): void;
   /** The issue named `owner/repo#n`, made on first use. */
   issue(reference: string): FakeGithubIssue;
-  addComment(reference: string, body: string): FakeGithubComment;
+  /** A comment by `author` (the token's user unless said). */
+  addComment(
+    reference: string,
+    body: string,
+    author?: FakeGithubUser,
+  ): FakeGithubComment;
   deleteComment(id: number): void;
   close(): Promise<void>;
 }
@@ -63,8 +79,13 @@ export const githubErrors = {
 
 export async function startFakeGithub(
   token = "github_pat_fake0123456789",
+  options: { app?: string } = {},
 ): Promise<FakeGithub> {
   const readOnlyToken = `${token}_read`;
+  const app = options.app ? { id: 1_000_001, slug: options.app } : undefined;
+  const self: FakeGithubUser = app
+    ? { login: `${app.slug}[bot]`, id: 41_000_001, type: "Bot" }
+    : BOT;
   const issues = new Map<string, FakeGithubIssue>();
   let nextId = 7_000_001;
 
@@ -83,7 +104,11 @@ export async function startFakeGithub(
     }
     return issue;
   };
-  const addComment = (key: string, body: string) => {
+  const addComment = (
+    key: string,
+    body: string,
+    author: FakeGithubUser = self,
+  ) => {
     const [, owner = "", repo = "", number = ""] =
       /^(.+)\/(.+)#(\d+)$/.exec(key) ?? [];
     const issue = issueOf(owner, repo, number);
@@ -93,7 +118,8 @@ export async function startFakeGithub(
       id,
       body,
       html_url: `https://github.com/${owner}/${repo}/issues/${number}#issuecomment-${id}`,
-      user: BOT,
+      user: author,
+      performed_via_github_app: author === self && app ? app : null,
       created_at: now,
       updated_at: now,
     };
@@ -104,6 +130,21 @@ export async function startFakeGithub(
   const hidden = (owner: string) => owner === "ghost";
 
   const routes: Route[] = [
+    {
+      method: "GET",
+      path: /^\/user$/,
+      handle() {
+        if (!app) return { status: 200, body: { ...self, site_admin: false } };
+        return {
+          status: 403,
+          body: {
+            message: "Resource not accessible by integration",
+            documentation_url: `${DOCS}/users/users#get-the-authenticated-user`,
+            status: "403",
+          },
+        };
+      },
+    },
     {
       method: "GET",
       path: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/,

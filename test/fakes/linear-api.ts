@@ -24,9 +24,17 @@ const VALIDATION_FAILED = {
 };
 const TEAM_STATES = ["Backlog", "Todo", "In Progress", "In Review", "Done"];
 
+/** The API key's user, and the author of the comments it writes. */
+export const LINEAR_VIEWER = {
+  id: "6f1a2b3c-0000-4000-8000-0000000f10e1",
+  name: "Flowgate",
+};
+
 export interface FakeLinearComment {
   id: string;
   issueId: string;
+  /** The author's user id. */
+  userId: string;
   body: string;
   createdAt: string;
   updatedAt: string;
@@ -56,7 +64,12 @@ export interface FakeLinear {
   /** Applies the fault to the next request with this root field. */
   failNext(operation: string, fault: Fault): void;
   addIssue(identifier: string, stateName?: string): void;
-  addComment(identifier: string, body: string): FakeLinearComment;
+  /** A comment by `userId` (the API key's user unless said). */
+  addComment(
+    identifier: string,
+    body: string,
+    userId?: string,
+  ): FakeLinearComment;
   deleteComment(id: string): void;
   comments(identifier: string): FakeLinearComment[];
   attachments(identifier: string): FakeLinearAttachment[];
@@ -154,6 +167,7 @@ export async function startFakeLinear(
   };
   const query: Record<string, (args: any) => Resolved> = {
     issue: (args: { id: string }) => issueNode(issueBy(args.id)),
+    viewer: () => ({ __typename: "User", ...LINEAR_VIEWER }),
   };
   const mutation: Record<string, (args: any) => Resolved> = {
     commentCreate({ input }: { input: { issueId: string; body?: string } }) {
@@ -161,6 +175,7 @@ export async function startFakeLinear(
       const comment = {
         id: randomUUID(),
         issueId: issueBy(input.issueId).id,
+        userId: LINEAR_VIEWER.id,
         body: required(input.body, "body"),
         createdAt: now,
         updatedAt: now,
@@ -248,11 +263,12 @@ export async function startFakeLinear(
       );
     },
     addIssue,
-    addComment(identifier, body) {
+    addComment(identifier, body, userId = LINEAR_VIEWER.id) {
       const now = new Date().toISOString();
       const comment = {
         id: randomUUID(),
         issueId: issueNamed(identifier).id,
+        userId,
         body,
         createdAt: now,
         updatedAt: now,
@@ -288,6 +304,7 @@ function commentNode(comment: FakeLinearComment): Resolved {
     __typename: "Comment",
     id: comment.id,
     body: comment.body,
+    user: { __typename: "User", id: comment.userId },
     createdAt: comment.createdAt,
     updatedAt: comment.updatedAt,
     url: `https://linear.app/acme/comment/${comment.id}`,

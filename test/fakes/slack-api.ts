@@ -11,8 +11,13 @@ import { BOT_USER, TEAM } from "./slack-payloads.ts";
  * A fake of the Slack endpoints Flowgate reports through, on a real
  * port: slash commands' response_urls (made per test, 5 uses, expiry on
  * demand; answers `{"ok": true}`, refusals 404 with `expired_url` or
- * `used_url`) and the Web API's chat.postMessage and chat.update, which
- * answer HTTP 200 with `{"ok": true, …}` or `{"ok": false, "error"}`.
+ * `used_url`) and the Web API's chat.postMessage and chat.update (POSTed
+ * JSON) and conversations.history and conversations.replies (GETs with a
+ * query: `oldest`, `limit`, `cursor`, `include_all_metadata`; replies
+ * need the thread's `ts`), which answer HTTP 200 with `{"ok": true, …}`
+ * or `{"ok": false, "error"}`. Message metadata is kept as posted and
+ * shown by the reads only with `include_all_metadata=true`; the reads
+ * need channels:history, which `historyScope: false` takes away.
  */
 
 const RESPONSE_URL_USES = 5;
@@ -22,6 +27,8 @@ export interface FakeSlackOptions {
   botToken: string;
   /** Channels that exist; the bot is a member of those it joined. */
   channels: { id: string; joined: boolean }[];
+  /** Whether the token has channels:history; true unless said. */
+  historyScope?: boolean;
 }
 
 export interface FakeSlackMessage {
@@ -29,6 +36,7 @@ export interface FakeSlackMessage {
   ts: string;
   text: string;
   threadTs?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   edits: number;
 }
 
@@ -85,9 +93,17 @@ export async function startFakeSlack(
     if (header !== `Bearer ${options.botToken}`) {
       return slackError("invalid_auth");
     }
-    const body = request.body ?? {};
+    const body =
+      request.method === "GET" ? request.query : (request.body ?? {});
     const channel = options.channels.find((entry) => entry.id === body.channel);
     if (!channel) return slackError("channel_not_found");
+    if (
+      method === "conversations.history" ||
+      method === "conversations.replies"
+    ) {
+      if (request.method !== "GET") return slackError("invalid_arguments");
+      return read(method, channel, body);
+    }
     if (method === "chat.postMessage") {
       if (!channel.joined) return slackError("not_in_channel");
       if (typeof body.text !== "string" || body.text === "") {
@@ -99,6 +115,7 @@ export async function startFakeSlack(
         ts: `${Math.floor(Date.now() / 1000)}.${String(sequence).padStart(6, "0")}`,
         text: body.text,
         ...(body.thread_ts ? { threadTs: body.thread_ts } : {}),
+        ...(body.metadata ? { metadata: body.metadata } : {}),
         edits: 0,
       };
       messages.push(message);
@@ -125,9 +142,61 @@ export async function startFakeSlack(
     return slackError("unknown_method");
   };
 
+  /** Newest first, as Slack lists them; a thread's replies oldest first,
+   * its parent included when it is in the range. */
+  const read = (
+    method: string,
+    channel: { id: string; joined: boolean },
+    query: Record<string, string>,
+  ): Answer => {
+    if (options.historyScope === false) {
+      return {
+        status: 200,
+        body: {
+          ok: false,
+          error: "missing_scope",
+          needed: "channels:history",
+          provided: "chat:write",
+        },
+      };
+    }
+    if (!channel.joined) return slackError("not_in_channel");
+    const oldest = Number(query.oldest ?? 0);
+    const limit = Math.min(Number(query.limit ?? 100), 1000);
+    const start = Number(query.cursor ?? 0);
+    const inChannel = messages.filter(
+      (entry) => entry.channel === channel.id && Number(entry.ts) > oldest,
+    );
+    let listed: FakeSlackMessage[];
+    if (method === "conversations.replies") {
+      if (!query.ts) return slackError("invalid_arguments");
+      listed = inChannel.filter(
+        (entry) => entry.threadTs === query.ts || entry.ts === query.ts,
+      );
+    } else {
+      listed = inChannel.filter((entry) => !entry.threadTs).reverse();
+    }
+    const page = listed.slice(start, start + limit);
+    const more = start + limit < listed.length;
+    const metadata = query.include_all_metadata === "true";
+    return ok({
+      messages: page.map((entry) => ({
+        ...shown(entry),
+        ...(metadata && entry.metadata ? { metadata: entry.metadata } : {}),
+      })),
+      has_more: more,
+      response_metadata: { next_cursor: more ? String(start + limit) : "" },
+    });
+  };
+
   const server = await startFaultServer(
     (request) => {
-      if (request.method !== "POST") return refusal(405, "method_not_allowed");
+      const read =
+        request.method === "GET" &&
+        request.path.startsWith("/api/conversations.");
+      if (request.method !== "POST" && !read) {
+        return refusal(405, "method_not_allowed");
+      }
       if (request.path.startsWith("/commands/")) {
         return respond(responseUrls.get(request.path), request.body);
       }

@@ -20,16 +20,49 @@ describe("the model endpoint policy", () => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
+  const strict = { allowPrivate: false, allowedHosts: [] };
+
   it("refuses a loopback endpoint unless private addresses are allowed", async () => {
     await expect(
-      assertEndpointAllowed("http://127.0.0.1:11434/v1", false),
+      assertEndpointAllowed("https://127.0.0.1:11434/v1", strict),
     ).rejects.toThrow("FLOWGATE_OUTBOUND_ALLOW_PRIVATE");
     await expect(
-      assertEndpointAllowed("http://127.0.0.1:11434/v1", true),
+      assertEndpointAllowed("http://127.0.0.1:11434/v1", {
+        allowPrivate: true,
+        allowedHosts: [],
+      }),
     ).resolves.toBeUndefined();
     await expect(
-      assertEndpointAllowed("https://93.184.215.14/v1", false),
+      assertEndpointAllowed("https://93.184.215.14/v1", strict),
     ).resolves.toBeUndefined();
+  });
+
+  it("allows a local model server named with its port in the allow-list, over http", async () => {
+    const ollama = { allowPrivate: false, allowedHosts: ["127.0.0.1:11434"] };
+
+    await expect(
+      assertEndpointAllowed("http://127.0.0.1:11434/v1", ollama),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertEndpointAllowed("http://127.0.0.1:8000/v1", ollama),
+    ).rejects.toThrow("private address 127.0.0.1");
+  });
+
+  it("refuses plain http to a public host that is not allowed", async () => {
+    await expect(
+      assertEndpointAllowed("http://93.184.215.14/v1", strict),
+    ).rejects.toThrow("only https is allowed");
+  });
+
+  it("refuses a name that resolves to loopback, naming the setting", async () => {
+    const loopback = async () => [{ address: "127.0.0.1", family: 4 }];
+
+    await expect(
+      assertEndpointAllowed("https://models.example.test/v1", strict, loopback),
+    ).rejects.toThrow(
+      "resolves to the private address 127.0.0.1; name it in " +
+        "FLOWGATE_OUTBOUND_ALLOW_HOSTS",
+    );
   });
 });
 

@@ -130,7 +130,18 @@ describe("reporting a run to GitHub Issues", () => {
     await run.send("started");
     await run.send("failed");
 
-    expect(github.lines()).toHaveLength(4);
+    const id = github.issue(ISSUE).comments[0]?.id;
+    expect(github.lines()).toEqual([
+      `GET ${REPO}/issues/7/comments?per_page=100&page=1`,
+      `POST ${REPO}/issues/7/comments`,
+      `POST ${REPO}/issues/7/labels`,
+      `PATCH ${REPO}/issues/comments/${id}`,
+    ]);
+    expect(github.requests[2]?.body).toEqual({ labels: ["flowgate:working"] });
+    const edit = github.requests[3]?.body;
+    expect(Object.keys(edit)).toEqual(["body"]);
+    expect(edit.body).toContain("run #7 failed");
+    expect(edit.body.endsWith(MARKER)).toBe(true);
     const body = onlyComment();
     expect(body).toContain("run #7 failed");
     expect(body).toContain("2 tests broke in login\\_form");
@@ -178,10 +189,59 @@ describe("reporting a run to GitHub Issues", () => {
       `POST ${REPO}/issues/7/comments`,
       `${comments}?per_page=100&page=1`,
       `${comments}?per_page=100&page=2`,
+      "GET /user",
       `POST ${REPO}/issues/7/labels`,
     ]);
     expect(run.errors.map((error) => error.transient)).toEqual([true]);
     expect(github.issue(ISSUE).comments).toHaveLength(151);
+  });
+
+  it("leaves alone a person's comment that quotes the marker", async () => {
+    const person = { login: "mallory", id: 31337, type: "User" };
+    const quoted = github.addComment(ISSUE, `see ${MARKER}`, person);
+
+    await run.send("started");
+
+    expect(github.lines()).toEqual([
+      `GET ${REPO}/issues/7/comments?per_page=100&page=1`,
+      "GET /user",
+      `POST ${REPO}/issues/7/comments`,
+      `POST ${REPO}/issues/7/labels`,
+    ]);
+    const [theirs, ours] = github.issue(ISSUE).comments;
+    expect(theirs?.body).toBe(quoted.body);
+    expect(ours?.user.login).toBe("flowgate-bot");
+    expect(run.state.github_comment_id).toBe(String(ours?.id));
+  });
+
+  it("finds a GitHub App's lost comment by its bot, not a person's quote", async () => {
+    const appHub = await startFakeGithub("ghs_installation0123456789", {
+      app: "flowgate-app",
+    });
+    try {
+      const appRun = driver(reporter, {
+        http,
+        credentials: { token: appHub.token, api_url: appHub.url },
+        sync: SYNC,
+        externalReference: ISSUE,
+      });
+      appHub.addComment(ISSUE, `quoting ${MARKER}`, {
+        login: "flowgate-app",
+        id: 5,
+        type: "User",
+      });
+      appHub.failNext(posting, { delayMs: 600 });
+
+      await appRun.send("started", { attempts: 2 });
+
+      const comments = appHub.issue(ISSUE).comments;
+      expect(comments).toHaveLength(2);
+      expect(comments[1]?.user.login).toBe("flowgate-app[bot]");
+      expect(appRun.state.github_comment_id).toBe(String(comments[1]?.id));
+      expect(appHub.lines()).toContain("GET /user");
+    } finally {
+      await appHub.close();
+    }
   });
 
   it("makes the comment again when someone deleted it", async () => {
@@ -270,6 +330,17 @@ describe("reporting a run to GitHub Issues", () => {
   });
 
   describe("GitHub's rate limits", () => {
+    // The floor on an immediate retry is the dispatcher's to set; the
+    // reporter passes on what GitHub said, zero included.
+    it("passes on Retry-After: 0 as zero, not as no answer", async () => {
+      github.failNext(posting, { status: 429, retryAfter: "0" });
+
+      const error = await failure(run.send("started"));
+
+      expect(error.transient).toBe(true);
+      expect(error.retryAfterMs).toBe(0);
+    });
+
     it("retries a secondary limit after GitHub's Retry-After", async () => {
       github.failNext(posting, { status: 403, retryAfter: "60" });
 

@@ -59,11 +59,14 @@ describe("Jira Data Center reporting", () => {
       base_url: `${jira.url}/`,
       token: TOKEN,
     },
+    sync = SYNC,
   ): Promise<ReportOutcome> =>
     reporter.deliver({
       action,
+      messageId: 1,
+      attempt: 1,
       report: runReport(event),
-      sync: SYNC,
+      sync,
       credentials,
       replyTo: {},
       state,
@@ -144,7 +147,18 @@ describe("Jira Data Center reporting", () => {
 
   it("tells a failed run's reason in the same comment, escaped as wiki text", async () => {
     const state = await reportEvent("started");
+    seen();
     await reportEvent("failed", state);
+
+    const id = issue().comments[0]?.id;
+    expect(
+      jira.requests.map((entry) => `${entry.method} ${entry.path}`),
+    ).toEqual([`PUT ${ISSUE}/comment/${id}`]);
+    const edit = jira.requests[0]?.json as { body?: unknown };
+    expect(Object.keys(edit)).toEqual(["body"]);
+    expect(typeof edit.body).toBe("string");
+    expect(edit.body).toContain("*Flowgate's run #41 failed.*");
+    expect(edit.body).toContain(`POST ${RUN_URL}/retry`);
 
     expect(issue().comments).toHaveLength(1);
     expect(commentText()).toContain("*Flowgate's run #41 failed.*");
@@ -204,6 +218,102 @@ describe("Jira Data Center reporting", () => {
       await deliver("link", "merge_request_opened", {});
 
       expect(issue().remoteLinks).toHaveLength(1);
+    });
+
+    it("retries a comment after a plain 500 and creates it once", async () => {
+      jira.fault({ method: "POST", path: /\/comment$/ }, { status: 500 });
+
+      const error = await deliver("comment", "started", {}).catch((e) => e);
+      expect(error).toBeInstanceOf(OutboundError);
+      expect(error.transient).toBe(true);
+      expect(error.retryAfterMs).toBeUndefined();
+      expect(issue().comments).toHaveLength(0);
+
+      await deliver("comment", "started", {});
+      expect(issue().comments).toHaveLength(1);
+    });
+
+    it("passes on Retry-After: 0 as zero", async () => {
+      jira.fault(
+        { method: "POST", path: /\/comment$/ },
+        { status: 429, retryAfter: "0" },
+      );
+
+      const error = await deliver("comment", "started", {}).catch((e) => e);
+
+      expect(error).toMatchObject({ transient: true, retryAfterMs: 0 });
+    });
+
+    it("passes on a 429's Retry-After and links once on the retry", async () => {
+      jira.fault(
+        { method: "POST", path: /\/remotelink$/ },
+        { status: 429, retryAfter: "7" },
+      );
+
+      const error = await deliver("link", "merge_request_opened", {}).catch(
+        (e) => e,
+      );
+      expect(error).toBeInstanceOf(OutboundError);
+      expect(error.transient).toBe(true);
+      expect(error.retryAfterMs).toBe(7000);
+      expect(issue().remoteLinks).toHaveLength(0);
+
+      await deliver("link", "merge_request_opened", {});
+      expect(issue().remoteLinks).toHaveLength(1);
+    });
+
+    for (const [name, fault] of [
+      ["an answer later than the time limit", { delayMs: 800 }],
+      ["a reset after the work", { reset: true, afterWork: true }],
+    ] as const) {
+      it(`counts a transition named by name as done after ${name}`, async () => {
+        const byName = syncSettings({
+          transitions: { merge_request_opened: "Send to review" },
+        });
+        jira.fault({ method: "POST", path: /\/transitions$/ }, fault);
+
+        const outcome = await deliver(
+          "transition",
+          "merge_request_opened",
+          {},
+          undefined,
+          byName,
+        );
+
+        expect(issue().status).toBe("In Review");
+        expect(outcome.details).toMatchObject({
+          transition: "Send to review",
+          moved: true,
+          answer_lost: true,
+        });
+        expect(seen()).toEqual([
+          `GET ${ISSUE}?fields=status`,
+          `GET ${ISSUE}/transitions`,
+          `POST ${ISSUE}/transitions`,
+          `GET ${ISSUE}?fields=status`,
+        ]);
+      });
+    }
+
+    it("keeps a transition's 503 when the ticket did not move", async () => {
+      const byName = syncSettings({
+        transitions: { merge_request_opened: "Send to review" },
+      });
+      jira.fault(
+        { method: "POST", path: /\/transitions$/ },
+        { status: 503, retryAfter: "2" },
+      );
+
+      const error = await deliver(
+        "transition",
+        "merge_request_opened",
+        {},
+        undefined,
+        byName,
+      ).catch((e) => e);
+
+      expect(error).toMatchObject({ transient: true, retryAfterMs: 2000 });
+      expect(issue().status).toBe("In Progress");
     });
 
     it("passes on a 503's Retry-After and transitions once on the retry", async () => {

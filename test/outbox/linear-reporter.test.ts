@@ -12,6 +12,7 @@ import { linearSource } from "../../src/sources/linear/index.ts";
 import type { Fault } from "../fakes/api-fake-server.ts";
 import {
   type FakeLinear,
+  LINEAR_VIEWER,
   linearErrors,
   startFakeLinear,
 } from "../fakes/linear-api.ts";
@@ -215,6 +216,45 @@ describe("reporting a run to Linear", () => {
 
     expect(linear.comments(ISSUE)).toHaveLength(2);
     expect(linear.operations()).toEqual(["issue", "commentCreate"]);
+  });
+
+  it("leaves alone a person's comment that quotes the run's link", async () => {
+    const person = "0b5e5f00-0000-4000-8000-000000000bad";
+    const quoted = linear.addComment(
+      ISSUE,
+      `Why did [Flowgate run #7](${RUN_URL}) stop?`,
+      person,
+    );
+
+    await run.send("started");
+
+    expect(linear.operations()).toEqual(["issue", "viewer", "commentCreate"]);
+    const [theirs, ours] = linear.comments(ISSUE);
+    expect(theirs?.body).toBe(quoted.body);
+    expect(ours?.userId).toBe(LINEAR_VIEWER.id);
+    expect(run.state.linear_comment_id).toBe(ours?.id);
+  });
+
+  it("finds its own lost comment beside a person's quote of the link", async () => {
+    linear.addComment(
+      ISSUE,
+      `Tracking: [Flowgate run #7](${RUN_URL})`,
+      "0b5e5f00-0000-4000-8000-000000000bad",
+    );
+    linear.failNext("commentCreate", { delayMs: 600 });
+
+    await run.send("started", { attempts: 2 });
+
+    const ours = linear.comments(ISSUE)[1];
+    expect(linear.comments(ISSUE)).toHaveLength(2);
+    expect(run.state.linear_comment_id).toBe(ours?.id);
+    expect(linear.operations()).toEqual([
+      "issue",
+      "viewer",
+      "commentCreate",
+      "issue",
+      "viewer",
+    ]);
   });
 
   it("makes the comment again when someone deleted it", async () => {

@@ -81,6 +81,8 @@ export function driver(
           try {
             const outcome = await reporter.deliver({
               action,
+              messageId: outcomes.length + 1,
+              attempt,
               report,
               sync,
               credentials: context.credentials,

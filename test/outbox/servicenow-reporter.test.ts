@@ -111,6 +111,8 @@ describe("ServiceNow reporting", () => {
     } = {},
   ): ReportCall => ({
     action: options.action ?? "comment",
+    messageId: 1,
+    attempt: 1,
     report: runReport(event, options.minute ?? 0),
     sync: syncSettings(options.sync ?? {}),
     credentials: options.credentials ?? basic(),
@@ -184,6 +186,23 @@ describe("ServiceNow reporting", () => {
     expect(notes[1]).toContain("Reason: the agent ran out of budget");
     expect(notes[1]).toContain(`POST ${RUN_URL}/retry`);
     expect(servicenow.journal(SYS_ID, "work_notes")).toEqual([]);
+    expect(lines()).toEqual([
+      `GET ${JOURNAL}`,
+      `PATCH ${RECORD}`,
+      `GET ${JOURNAL}`,
+      `PATCH ${RECORD}`,
+    ]);
+    const failing = servicenow.requests.slice(2);
+    expect(failing[0]?.query).toMatchObject({
+      sysparm_query:
+        `element_id=${SYS_ID}^element=comments^valueLIKE` +
+        `[flowgate run 12: failed 2026-12-03T10:07:00.000Z] ${RUN_URL}`,
+      sysparm_fields: "sys_id",
+      sysparm_limit: "1",
+    });
+    expect(failing[1]?.query).toEqual({ sysparm_fields: "sys_id" });
+    expect(Object.keys(failing[1]?.body ?? {})).toEqual(["comments"]);
+    expect(failing[1]?.body.comments).toBe(notes[1]);
   });
 
   it("asks for nothing when an event is off, and never for a link", () => {

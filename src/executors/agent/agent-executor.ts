@@ -8,6 +8,8 @@ import { ModelClient } from "../../models/model-client.ts";
 import { ModelError, ModelSettingsError } from "../../models/model-errors.ts";
 import { DEFAULT_BASE_URLS } from "../../models/model-settings.ts";
 import { writeOfflinePlan } from "../../models/offline-plan.ts";
+import { createOutboundFetch } from "../../outbound/outbound-fetch.ts";
+import type { OutboundPolicy } from "../../outbound/outbound-policy.ts";
 import { FatalJobError } from "../../queue/worker.ts";
 import type { Db } from "../../store/database.ts";
 import { defaultWorkflow } from "../../workflows/default-workflow.ts";
@@ -24,6 +26,8 @@ export interface AgentExecutorOptions {
   model: ModelConfig;
   budgets: AgentBudgets;
   outboundAllowPrivate: boolean;
+  /** FLOWGATE_OUTBOUND_ALLOW_HOSTS: a local model server's host:port. */
+  outboundAllowHosts?: readonly string[];
   now: Clock;
   /** First retry delay of a failed model call; tests shorten it. */
   retryBaseDelayMs?: number | undefined;
@@ -80,13 +84,40 @@ export class AgentExecutor implements Executor {
       workflow.secrets,
       this.#options.now,
     );
+    const policy: OutboundPolicy = {
+      allowPrivate: this.#options.outboundAllowPrivate,
+      allowedHosts: this.#options.outboundAllowHosts ?? [],
+    };
+    // Model calls obey the outbound policy where each connection is made;
+    // the run's own connections close with it.
+    const outbound = createOutboundFetch(policy, {
+      timeoutMs: model.timeoutMs,
+    });
+    try {
+      return await this.#withClient(input, workflow, transcript, {
+        policy,
+        fetch: outbound.fetch,
+      });
+    } finally {
+      await outbound.close();
+    }
+  }
+
+  async #withClient(
+    input: ExecutionInput,
+    workflow: WorkflowSettings,
+    transcript: Transcript,
+    outbound: { policy: OutboundPolicy; fetch: typeof globalThis.fetch },
+  ): Promise<ExecutionResult> {
+    const { model } = workflow;
     let client: ModelClient;
     try {
       await assertEndpointAllowed(
         model.baseUrl ?? DEFAULT_BASE_URLS[model.kind as "anthropic"],
-        this.#options.outboundAllowPrivate,
+        outbound.policy,
       );
       client = new ModelClient(model, {
+        fetch: outbound.fetch,
         baseDelayMs: this.#options.retryBaseDelayMs,
         onRetry: (notice) =>
           transcript.record("model_retry", {

@@ -1,4 +1,7 @@
-import { OutboundError } from "../../outbound/outbound-errors.ts";
+import {
+  OutboundError,
+  OutboundStatusError,
+} from "../../outbound/outbound-errors.ts";
 import type { ReportCall, ReportOutcome } from "../../outbox/reporter.ts";
 import { trackingMessage } from "../../outbox/tracking-message.ts";
 import { trackingMarkdown } from "../markup/tracking-markdown.ts";
@@ -13,6 +16,8 @@ const MAX_PAGES = 10;
 interface IssueComment {
   id: number;
   body?: string | null;
+  user?: { login?: string; type?: string } | null;
+  performed_via_github_app?: { slug?: string } | null;
 }
 
 /**
@@ -71,22 +76,60 @@ async function placeComment(
   return outcome(String(created.id), "created");
 }
 
+/** The comment carrying the marker that the token's own user (or, for
+ * a GitHub App, its bot) wrote: anyone may quote the marker, and only
+ * Flowgate's comment may be taken over. */
 async function findComment(
   rest: GithubRest,
   issue: GithubIssue,
   marker: string,
 ): Promise<IssueComment | undefined> {
+  const carrying: IssueComment[] = [];
   for (let page = 1; page <= MAX_PAGES; page += 1) {
     const comments = await rest<IssueComment[]>(
       "GET",
       `${issue.repoPath}/issues/${issue.number}/comments` +
         `?per_page=${PER_PAGE}&page=${page}`,
     );
-    const found = comments.find((comment) => comment.body?.includes(marker));
-    if (found) return found;
-    if (comments.length < PER_PAGE) return undefined;
+    carrying.push(
+      ...comments.filter((comment) => comment.body?.includes(marker)),
+    );
+    if (carrying.length > 0 || comments.length < PER_PAGE) break;
   }
-  return undefined;
+  if (carrying.length === 0) return undefined;
+
+  const isMine = await authorCheck(rest);
+  return carrying.find(isMine);
+}
+
+/**
+ * How to tell Flowgate's own comments. A user's token (classic or
+ * fine-grained) names its user at GET /user. A GitHub App's installation
+ * token may not read /user (403); its comments are by the app's bot
+ * user, `<slug>[bot]`, and GitHub marks them performed via that app,
+ * which no person can forge.
+ */
+async function authorCheck(
+  rest: GithubRest,
+): Promise<(comment: IssueComment) => boolean> {
+  let login: string | undefined;
+  try {
+    login = (await rest<{ login?: string }>("GET", "/user")).login;
+  } catch (error) {
+    const refusal = error instanceof Error ? error.cause : undefined;
+    if (!(refusal instanceof OutboundStatusError) || refusal.status !== 403) {
+      throw error;
+    }
+    return (comment) => {
+      const slug = comment.performed_via_github_app?.slug;
+      return (
+        slug !== undefined &&
+        comment.user?.type === "Bot" &&
+        comment.user.login === `${slug}[bot]`
+      );
+    };
+  }
+  return (comment) => login !== undefined && comment.user?.login === login;
 }
 
 async function editComment(

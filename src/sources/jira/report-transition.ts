@@ -21,10 +21,15 @@ const transitionList = z.object({
  * name may be a transition's or its target status's. A ticket already
  * there is left alone, which makes a retried transition a no-op.
  *
- * TODO: a retry after a lost answer is a no-op only when the setting
- * names the status; naming the transition, the retry finds the ticket
- * moved and that transition no longer offered, and fails. Looking the
- * transition's target status up in the issue's workflow would mend it.
+ * A transition whose answer is lost (a time-out, a reset, a 5xx) may
+ * have happened; named by its transition, a retry would find the
+ * ticket moved and that transition no longer offered, and fail. So the
+ * same attempt reads the ticket's status at once: at the transition's
+ * target, the move is done.
+ *
+ * TODO: when that read fails too, the retry cannot tell a transition
+ * named in the settings from one not offered; reading the issue's
+ * changelog for a status change by Flowgate's user would mend it.
  */
 export async function reportTransition(
   api: JiraApi,
@@ -72,15 +77,39 @@ export async function reportTransition(
     );
   }
 
-  await api.send({
-    method: "POST",
-    path: api.issuePath("/transitions"),
-    json: { transition: { id: chosen.id } },
-    needs: "Transition issues",
-  });
-  return {
+  const moved = {
     details: { from: current, transition: chosen.name, moved: true },
   };
+  try {
+    await api.send({
+      method: "POST",
+      path: api.issuePath("/transitions"),
+      json: { transition: { id: chosen.id } },
+      needs: "Transition issues",
+    });
+  } catch (error) {
+    if (!(error instanceof OutboundError) || !error.transient) throw error;
+    const target = chosen.to?.name;
+    if (target === undefined || !(await reached(api, target))) throw error;
+    return { details: { ...moved.details, answer_lost: true } };
+  }
+  return moved;
+}
+
+/** Whether the ticket is now in `status`; false when that cannot be
+ * read (the caller's own error then stands). */
+async function reached(api: JiraApi, status: string): Promise<boolean> {
+  try {
+    const issue = await api.send({
+      method: "GET",
+      path: api.issuePath(),
+      query: { fields: "status" },
+      needs: "Browse projects",
+    });
+    return same(issue.read(issueStatus).fields.status.name, status);
+  } catch {
+    return false;
+  }
 }
 
 function same(a: string | undefined, b: string): boolean {

@@ -9,6 +9,8 @@ const STATE_KEY = "linear_comment_id";
 interface Comment {
   id: string;
   body: string;
+  /** Null for comments made by integrations without a user. */
+  user: { id: string } | null;
 }
 
 interface CommentPayload {
@@ -71,6 +73,9 @@ async function placeComment(
   return outcome(commentId(created.commentCreate, "commentCreate"), "created");
 }
 
+/** The comment carrying the marker that the API key's own user wrote:
+ * anyone may quote the marker, and only Flowgate's comment may be taken
+ * over. The viewer is asked only when some comment carries it. */
 async function findComment(
   graphql: LinearGraphql,
   issue: string,
@@ -85,7 +90,7 @@ async function findComment(
     `query TrackingComments($issue: String!, $marker: String!) {
       issue(id: $issue) {
         comments(first: 100, filter: { body: { contains: $marker } }) {
-          nodes { id body }
+          nodes { id body user { id } }
         }
       }
     }`,
@@ -94,9 +99,17 @@ async function findComment(
   if (!data.issue) {
     throw new OutboundError(`Linear has no issue ${issue}`, false);
   }
-  return data.issue.comments.nodes.find((comment) =>
+  const carrying = data.issue.comments.nodes.filter((comment) =>
     hasMarker(comment.body, marker),
   );
+  if (carrying.length === 0) return undefined;
+
+  const { viewer } = await graphql<{ viewer: { id: string } }>(
+    "the API key's user",
+    "query TrackingCommentAuthor { viewer { id } }",
+    {},
+  );
+  return carrying.find((comment) => comment.user?.id === viewer.id);
 }
 
 async function updateComment(

@@ -4,6 +4,7 @@ import type {
   Reporter,
   ReportOutcome,
 } from "../../outbox/reporter.ts";
+import { findPosted, trackingMetadata } from "./find-posted.ts";
 import { slackText } from "./mrkdwn.ts";
 import { slackReplyTo } from "./reply-to.ts";
 import { postToResponseUrl, SpentResponseUrl } from "./response-url.ts";
@@ -25,9 +26,19 @@ const RESPONSE_URL_HOSTS = ["hooks.slack.com", "hooks.slack-gov.com"];
  *    when Slack says the URL is spent.
  * 2. Afterwards, and for app mentions: chat.postMessage once (in the
  *    mention's thread), then chat.update of that message (state
- *    `slack_channel`, `slack_ts`).
+ *    `slack_channel`, `slack_ts`). The post carries message metadata
+ *    naming the run, so a retry after a lost answer finds it (see
+ *    postTracked) instead of posting twice.
  * A response_url message cannot be edited with the Web API, so a run
  * that outlives its response_url ends with a second message.
+ *
+ * Known limit: the first response_url post cannot be made idempotent.
+ * It must add an in-channel message (replace_original would act on the
+ * command's ephemeral answer, which Slack does not turn into an
+ * in-channel one), and Slack answers it with no id to look it up by. So
+ * when that one post's answer is lost after Slack took it (a time-out,
+ * a reset), its retry posts it again. Later response_url posts replace
+ * the message and are safe to repeat.
  */
 export const slackReporter: Reporter = {
   // A slash command's response_url needs no token; the bot token is asked
@@ -50,12 +61,12 @@ export const slackReporter: Reporter = {
     if (channel && ts) return updateMessage(call, channel, ts, text);
 
     const url = usableResponseUrl(call);
-    if (url === undefined) return postMessage(call, text);
+    if (url === undefined) return postTracked(call, text);
     try {
       return await postThroughResponseUrl(call, url, text);
     } catch (error) {
       if (!(error instanceof SpentResponseUrl)) throw error;
-      return postMessage(call, text, { slack_response_spent: "true" });
+      return postTracked(call, text, { slack_response_spent: "true" });
     }
   },
 
@@ -115,12 +126,46 @@ async function postThroughResponseUrl(
 }
 
 /**
- * Posts the tracking message. Known limit: a post whose answer was lost
- * (a time-out after Slack took it) is posted again on the resend, since
- * finding it would take conversations.history, another scope and a
- * read per attempt. Should duplicates matter, search the channel for
- * the run's URL (the marker) before posting.
+ * Posts the tracking message once. A retried message may follow an
+ * attempt whose post Slack took but whose answer was lost (a time-out, a
+ * reset); so before posting again it looks for that post by its
+ * metadata and edits it instead. Without the history scope the lookup
+ * cannot be made: the message is posted, perhaps a second time, and the
+ * timeline's `lookup` says why.
  */
+async function postTracked(
+  call: ReportCall,
+  text: string,
+  extraState: Record<string, string> = {},
+): Promise<ReportOutcome> {
+  const { channel, thread_ts: threadTs } = call.replyTo;
+  if (call.attempt <= 1 || !channel) {
+    return postMessage(call, text, extraState);
+  }
+
+  const lookup = await findPosted(call, channel, threadTs);
+  if ("unreadable" in lookup) {
+    const posted = await postMessage(call, text, extraState);
+    return {
+      ...posted,
+      details: {
+        ...posted.details,
+        lookup:
+          "could not look for a post of an earlier attempt, so this may " +
+          `be a second message: ${lookup.unreadable}`,
+      },
+    };
+  }
+  if (!lookup.found) return postMessage(call, text, extraState);
+
+  const { ts } = lookup.found;
+  await callSlack(call, "chat.update", { channel, ts, text });
+  return {
+    state: { ...extraState, slack_channel: channel, slack_ts: ts },
+    details: { via: "chat.update", channel, ts, lookup: "found" },
+  };
+}
+
 async function postMessage(
   call: ReportCall,
   text: string,
@@ -141,6 +186,7 @@ async function postMessage(
     ...(threadTs ? { thread_ts: threadTs } : {}),
     unfurl_links: false,
     unfurl_media: false,
+    metadata: trackingMetadata(call),
   });
   if (!answer.ts) {
     throw new OutboundError("Slack's chat.postMessage answered no ts", false);
@@ -163,7 +209,7 @@ async function updateMessage(
   } catch (error) {
     // Someone deleted the tracking message: start a new one.
     if (error instanceof SlackApiError && error.code === "message_not_found") {
-      return postMessage(call, text);
+      return postTracked(call, text);
     }
     throw error;
   }

@@ -37,7 +37,24 @@ export interface SlackAnswer {
   ok: true;
   channel?: string;
   ts?: string;
+  /** conversations.history and conversations.replies. */
+  messages?: unknown[];
+  has_more?: boolean;
+  response_metadata?: { next_cursor?: string };
 }
+
+/** Web API methods Flowgate calls: the writes are POSTed as JSON, the
+ * reads are GETs with a query (they take no JSON body). */
+export type SlackMethod =
+  | "chat.postMessage"
+  | "chat.update"
+  | "conversations.history"
+  | "conversations.replies";
+
+const READS = new Set<SlackMethod>([
+  "conversations.history",
+  "conversations.replies",
+]);
 
 /** The Web API's base URL: Slack's, or `credentials.api_url` (tests). */
 export function slackApiUrl(
@@ -63,29 +80,44 @@ export function slackApiUrl(
  */
 export async function callSlack(
   call: ReportCall,
-  method: "chat.postMessage" | "chat.update",
+  method: SlackMethod,
   body: Record<string, unknown>,
 ): Promise<SlackAnswer> {
-  const url = `${slackApiUrl(call.credentials)}/${method}`;
-  const response = await call.http.send({
-    method: "POST",
-    url,
-    headers: {
-      authorization: `Bearer ${botToken(call.credentials)}`,
-      "content-type": "application/json; charset=utf-8",
-    },
-    json: body,
-    signal: call.signal,
-  });
+  const base = `${slackApiUrl(call.credentials)}/${method}`;
+  const authorization = `Bearer ${botToken(call.credentials)}`;
+  const response = READS.has(method)
+    ? await call.http.send({
+        method: "GET",
+        url: `${base}?${new URLSearchParams(stringValues(body))}`,
+        headers: { authorization },
+        signal: call.signal,
+      })
+    : await call.http.send({
+        method: "POST",
+        url: base,
+        headers: {
+          authorization,
+          "content-type": "application/json; charset=utf-8",
+        },
+        json: body,
+        signal: call.signal,
+      });
   const answer = response.json<{ ok?: unknown; error?: unknown }>();
   if (answer?.ok === true) return answer as SlackAnswer;
 
   const code = typeof answer?.error === "string" ? answer.error : "unknown";
   throw new SlackApiError(
-    `POST ${describe(new URL(url))} answered ok: false, "${code}": ` +
+    `${READS.has(method) ? "GET" : "POST"} ${describe(new URL(base))} ` +
+      `answered ok: false, "${code}": ` +
       fixFor(code, method, String(body.channel ?? "")),
     code,
     { retryAfterMs: retryAfterMs(response.headers) },
+  );
+}
+
+function stringValues(body: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(body).map(([name, value]) => [name, String(value)]),
   );
 }
 
@@ -111,10 +143,12 @@ function fixFor(code: string, method: string, channel: string): string {
     case "not_allowed_token_type":
       return `Slack refused the trigger's credentials.bot_token; ${TOKEN_FIX}`;
     case "missing_scope":
-      return (
-        "the bot token lacks the chat:write scope: add it under OAuth & " +
-        "Permissions and reinstall the app"
-      );
+      return READS.has(method as SlackMethod)
+        ? "the bot token lacks channels:history (public channels) or " +
+            "groups:history (private ones): add it under OAuth & " +
+            "Permissions and reinstall the app"
+        : "the bot token lacks the chat:write scope: add it under OAuth & " +
+            "Permissions and reinstall the app";
     case "channel_not_found":
       return (
         `the bot cannot see channel ${channel}: invite the app to the ` +
