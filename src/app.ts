@@ -32,6 +32,7 @@ import {
   type OutboundHttp,
 } from "./outbound/outbound-http.ts";
 import { Dispatcher } from "./outbox/dispatcher.ts";
+import { wakeOnReceipts } from "./outbox/wake-on-receipts.ts";
 import { JobListener } from "./queue/job-listener.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
 import { Worker } from "./queue/worker.ts";
@@ -150,7 +151,9 @@ export async function createApp(
     db,
     secretBox,
     batcher: new AdmissionBatcher({
-      commit: admissions?.commit ?? transactionCommit(db),
+      commit: wakeOnReceipts(admissions?.commit ?? transactionCommit(db), () =>
+        dispatcher?.wake(),
+      ),
       now,
       logger,
       maxConcurrentCommits:
