@@ -18,7 +18,8 @@ export interface ReportChange {
  * that makes the change, so that a change is never committed without
  * its messages nor a message without its change. The run is read inside
  * the same transaction: the report shows it as this change leaves it.
- * Answers how many messages were written.
+ * Each event's messages are written once per round of the run (see
+ * roundOf). Answers how many messages were written.
  */
 export async function enqueueReports(
   trx: Db,
@@ -86,7 +87,8 @@ export async function enqueueReports(
   const giveUpAt = new Date(
     change.at.getTime() + sync.giveUpAfterMs,
   ).toISOString();
-  await trx
+  const round = await roundOf(trx, run.id);
+  const written = await trx
     .insertInto("outbox_messages")
     .values(
       actions.map((action) => ({
@@ -101,8 +103,26 @@ export async function enqueueReports(
         give_up_at: giveUpAt,
         created_at: at,
         updated_at: at,
+        round,
       })),
     )
-    .execute();
-  return actions.length;
+    // A job's retry repeats its run's changes (the run goes back to
+    // queued, then starts again): the ticket heard of them already.
+    .onConflict((conflict) =>
+      conflict.columns(["run_id", "round", "event", "action"]).doNothing(),
+    )
+    .executeTakeFirst();
+  return Number(written.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** How many times an admin retried the run: each retry is a new round,
+ * whose start and outcome the ticket is told again. */
+async function roundOf(trx: Db, runId: number): Promise<number> {
+  const { retries } = await trx
+    .selectFrom("run_events")
+    .select((eb) => eb.fn.countAll<number | string>().as("retries"))
+    .where("run_id", "=", runId)
+    .where("kind", "=", "retried")
+    .executeTakeFirstOrThrow();
+  return Number(retries);
 }

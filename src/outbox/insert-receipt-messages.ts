@@ -60,16 +60,20 @@ export async function insertReceiptMessages(
       giveUpAt,
       at,
       at,
+      FIRST_ROUND,
     ]);
   });
   await INSERT_MESSAGES.execute(trx, rows);
 }
 
+// A run being admitted has not been retried (enqueue-reports.ts).
+const FIRST_ROUND = 0;
+
 const INSERT_MESSAGES = new RowsStatement(
-  11,
+  12,
   (values) => sql`
     insert into outbox_messages (run_id, project_id, trigger_id, event,
       action, report, status, next_attempt_at, give_up_at, created_at,
-      updated_at)
+      updated_at, round)
     values ${values}`,
 );

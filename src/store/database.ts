@@ -14,6 +14,7 @@ import { agent } from "./migrations/004-agent.ts";
 import { outbox } from "./migrations/005-outbox.ts";
 import { runMergeRequestUrl } from "./migrations/006-run-merge-request-url.ts";
 import { forgeEvents } from "./migrations/007-forge-events.ts";
+import { outboxOnce } from "./migrations/009-outbox-once.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -53,6 +54,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "005-outbox": outbox(dialect),
     "006-run-merge-request-url": runMergeRequestUrl(),
     "007-forge-events": forgeEvents(dialect),
+    "009-outbox-once": outboxOnce(),
   };
 }
 
