@@ -9,6 +9,7 @@ import type { Db } from "../store/database.ts";
 import { claimMessage } from "./claim-message.ts";
 import { deliverMessage, UndeliverableError } from "./deliver-message.ts";
 import type { OutboxRow } from "./outbox-message.ts";
+import { renewMessageLease } from "./renew-message-lease.ts";
 import { markDelivered, markFailed } from "./settle-message.ts";
 
 const SECOND_MS = 1000;
@@ -113,9 +114,10 @@ export class Dispatcher {
       attempt: message.attempts,
     });
     const started = now();
+    const lease = this.#holdLease(message, log);
     try {
       const outcome = await deliverMessage(
-        { db, secretBox, http, now: started, signal: this.#controller.signal },
+        { db, secretBox, http, now: started, signal: lease.signal },
         message,
       );
       const at = now();
@@ -130,6 +132,13 @@ export class Dispatcher {
     } catch (caught) {
       if (this.#controller.signal.aborted) {
         log.warn("message interrupted by shutdown; its lease will lapse");
+        return;
+      }
+      if (lease.signal.aborted) {
+        log.warn(
+          { err: lease.signal.reason },
+          "message abandoned: this dispatcher lost its lease",
+        );
         return;
       }
       const error = asError(caught);
@@ -149,7 +158,47 @@ export class Dispatcher {
       } else {
         log.error({ err: error }, "message gave up");
       }
+    } finally {
+      lease.release();
     }
+  }
+
+  /**
+   * Renews a message's lease every third of it while it is sent: one
+   * message can chain many calls (a comment search over pages, then a
+   * write), each up to FLOWGATE_OUTBOUND_TIMEOUT_S, and another
+   * dispatcher must not take it meanwhile. As the job worker does, the
+   * send is aborted when the lease is lost: taken by another after a
+   * lapse, or past its end while the database could not be reached.
+   */
+  #holdLease(
+    message: OutboxRow,
+    log: Logger,
+  ): { signal: AbortSignal; release(): void } {
+    const { db, leaseMs, now } = this.#options;
+    const lost = new AbortController();
+    let heldUntil = Date.parse(message.locked_until ?? "") || 0;
+    const timer = setInterval(() => {
+      const until = new Date(now().getTime() + leaseMs);
+      renewMessageLease(db, message, until).then(
+        (held) => {
+          if (held) heldUntil = until.getTime();
+          else lost.abort(new Error("another dispatcher holds the message"));
+        },
+        (error: unknown) => {
+          const lapsed = now().getTime() >= heldUntil;
+          log.warn(
+            { err: error, lease_lost: lapsed },
+            "renewing a message's lease failed",
+          );
+          if (lapsed) lost.abort(new Error("the message's lease ran out"));
+        },
+      );
+    }, leaseMs / 3);
+    return {
+      signal: AbortSignal.any([this.#controller.signal, lost.signal]),
+      release: () => clearInterval(timer),
+    };
   }
 
   /** When to try again, or undefined to give up: a refusal or a
