@@ -10,7 +10,8 @@ import { claimMessage } from "./claim-message.ts";
 import { deliverMessage, UndeliverableError } from "./deliver-message.ts";
 import type { OutboxRow } from "./outbox-message.ts";
 import { renewMessageLease } from "./renew-message-lease.ts";
-import { markDelivered, markFailed } from "./settle-message.ts";
+import { markDelivered, markFailed, markSuperseded } from "./settle-message.ts";
+import { supersededBy } from "./superseded-by.ts";
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -116,6 +117,12 @@ export class Dispatcher {
     const started = now();
     const lease = this.#holdLease(message, log);
     try {
+      const newer = await supersededBy(db, message);
+      if (newer !== undefined) {
+        await markSuperseded(db, message, newer, now());
+        log.info({ superseded_by: newer }, "message superseded; not sent");
+        return;
+      }
       const outcome = await deliverMessage(
         { db, secretBox, http, now: started, signal: lease.signal },
         message,
