@@ -2,21 +2,19 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
-import { OutboundError } from "../outbound/outbound-errors.ts";
 import type { OutboundHttp } from "../outbound/outbound-http.ts";
 import { ClaimLoop } from "../queue/claim-loop.ts";
 import type { Db } from "../store/database.ts";
 import { claimMessage } from "./claim-message.ts";
-import { deliverMessage, UndeliverableError } from "./deliver-message.ts";
+import { deliverMessage } from "./deliver-message.ts";
 import type { OutboxRow } from "./outbox-message.ts";
 import { renewMessageLease } from "./renew-message-lease.ts";
+import { nextAttempt } from "./retry-policy.ts";
 import { markDelivered, markFailed, markSuperseded } from "./settle-message.ts";
 import { supersededBy } from "./superseded-by.ts";
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
-const BACKOFF_BASE_MS = 1 * SECOND_MS;
-const BACKOFF_MAX_MS = 10 * MINUTE_MS;
 const MAX_ERROR_CHARS = 1000;
 
 export interface DispatcherOptions {
@@ -31,6 +29,7 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** A fallback for due retries and other processes' messages. */
   pollMs?: number;
+  /** Draws the backoff's jitter (retry-policy.ts). */
   random?: () => number;
 }
 
@@ -150,11 +149,13 @@ export class Dispatcher {
       }
       const error = asError(caught);
       const at = now();
-      const retryAt = this.#retryAt(message, error, at);
+      const next = nextAttempt(message, error, at, this.#options.random);
+      const retryAt = "retryAt" in next ? next.retryAt : undefined;
+      const reason = "reason" in next ? next.reason : error.message;
       await markFailed(
         db,
         message,
-        { error: error.message.slice(0, MAX_ERROR_CHARS), retryAt },
+        { error: reason.slice(0, MAX_ERROR_CHARS), retryAt },
         at,
         at.getTime() - started.getTime(),
       ).catch((settleError: unknown) =>
@@ -206,27 +207,6 @@ export class Dispatcher {
       signal: AbortSignal.any([this.#controller.signal, lost.signal]),
       release: () => clearInterval(timer),
     };
-  }
-
-  /** When to try again, or undefined to give up: a refusal or a
-   * message with nowhere to go gives up at once; other failures (5xx,
-   * 429, time-outs, the database briefly away) retry at the server's
-   * Retry-After when it gave one, else after an exponential backoff with
-   * full jitter, never past the message's give-up time. */
-  #retryAt(message: OutboxRow, error: Error, at: Date): Date | undefined {
-    if (error instanceof UndeliverableError) return undefined;
-    if (error instanceof OutboundError && !error.transient) return undefined;
-    const ceiling = Math.min(
-      BACKOFF_MAX_MS,
-      BACKOFF_BASE_MS * 2 ** (message.attempts - 1),
-    );
-    const asked =
-      error instanceof OutboundError ? error.retryAfterMs : undefined;
-    const delay = asked ?? Math.round(ceiling * this.#options.random());
-    const retryAt = new Date(at.getTime() + delay);
-    return retryAt.getTime() <= Date.parse(message.give_up_at)
-      ? retryAt
-      : undefined;
   }
 }
 
