@@ -6,6 +6,16 @@ import { readSyncSettings } from "./read-sync-settings.ts";
 import type { RunReport } from "./run-report.ts";
 import type { SyncEvent } from "./sync-event.ts";
 
+/** The events the callback sends (`run.<event>`), as issue 6 names
+ * them; DESIGN.md names none for `queued` or `canceled`. */
+const CALLBACK_EVENTS: readonly SyncEvent[] = [
+  "started",
+  "merge_request_opened",
+  "succeeded",
+  "failed",
+  "merged",
+];
+
 export interface ReportChange {
   runId: number;
   event: SyncEvent;
@@ -58,7 +68,9 @@ export async function enqueueReports(
     (run.credentials !== null || reporter.reportsWithoutCredentials)
       ? reporter.actions(change.event, sync)
       : []),
-    ...(sync.callbackUrl ? (["callback"] as const) : []),
+    ...(sync.callbackUrl && CALLBACK_EVENTS.includes(change.event)
+      ? (["callback"] as const)
+      : []),
   ];
   if (actions.length === 0) return 0;
 

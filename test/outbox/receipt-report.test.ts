@@ -117,6 +117,12 @@ describe.each(DATABASES)(
         `/api/v4/projects/${fg.projectId}/workflows/runs/${busy.runId}/cancel`,
       );
       expect(canceled.status).toBe(200);
+      // The canceled run tells its ticket, in its one comment.
+      await until(
+        () => text("BUSY-1").includes("was canceled"),
+        "the cancel on BUSY-1",
+      );
+      expect(comments("BUSY-1")).toHaveLength(1);
       await until(() => text("WAIT-1").includes("started"), "the start");
       expect(comments("WAIT-1")).toHaveLength(1);
       expect(text("WAIT-1")).not.toContain("is queued");
