@@ -33,6 +33,7 @@ import {
 } from "./outbound/outbound-http.ts";
 import { Dispatcher } from "./outbox/dispatcher.ts";
 import { releaseOrphanedMessages } from "./outbox/release-orphaned-messages.ts";
+import { wakeOnReceipts } from "./outbox/wake-on-receipts.ts";
 import { JobListener } from "./queue/job-listener.ts";
 import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
 import { Worker } from "./queue/worker.ts";
@@ -151,7 +152,9 @@ export async function createApp(
     db,
     secretBox,
     batcher: new AdmissionBatcher({
-      commit: admissions?.commit ?? transactionCommit(db),
+      commit: wakeOnReceipts(admissions?.commit ?? transactionCommit(db), () =>
+        dispatcher?.wake(),
+      ),
       now,
       logger,
       maxConcurrentCommits:

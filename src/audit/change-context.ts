@@ -1,4 +1,5 @@
 import type { SecretBox } from "../crypto/secret-box.ts";
+import type { OutboundPolicy } from "../outbound/outbound-policy.ts";
 import type { Db } from "../store/database.ts";
 import type { Actor } from "./audit-event.ts";
 
@@ -13,4 +14,7 @@ export interface ChangeContext {
 /** A change that also seals or opens stored secrets. */
 export interface SecretChangeContext extends ChangeContext {
   secretBox: SecretBox;
+  /** Where outbound calls may go: addresses a change saves (a trigger's
+   * callback URL) are checked against it. */
+  outboundPolicy?: OutboundPolicy;
 }

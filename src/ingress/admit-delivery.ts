@@ -1,5 +1,7 @@
 import type { QueryExecutorProvider } from "kysely";
 import { recordAuditEvents, triggerActor } from "../audit/audit-event.ts";
+import { insertReceiptMessages } from "../outbox/insert-receipt-messages.ts";
+import type { ReceiptReport } from "../outbox/receipt-report.ts";
 import type { Project } from "../projects/project.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger } from "../triggers/trigger.ts";
@@ -42,6 +44,8 @@ export interface Admission {
   /** A new instruction for the run that takes the ticket on: a mention
    * comment, say. Untrusted ticket text. */
   followUp?: { instruction: string; author: string | null };
+  /** Set when the trigger tells the ticket of a new run at once. */
+  reportReceipt?: ReceiptReport;
 }
 
 export type AdmissionResult =
@@ -111,6 +115,23 @@ export async function admitDeliveries(
       : [],
   );
   await insertJobs(trx, accepted, now);
+  await insertReceiptMessages(
+    trx,
+    admissions.flatMap((admission, index) =>
+      admission.reportReceipt && kinds[index] === "accepted"
+        ? [
+            {
+              runId: runIds[index] as number,
+              projectId: admission.project.id,
+              triggerId: admission.trigger.id,
+              ticket: admission.ticket,
+              receipt: admission.reportReceipt,
+            },
+          ]
+        : [],
+    ),
+    now,
+  );
   await insertFollowUpEvents(
     trx,
     admissions.flatMap((admission, index) =>

@@ -45,6 +45,7 @@ export async function cancelTicketRun(
         now: context.now(),
       },
       { reason: cancel.reason },
+      { publicUrl: context.publicUrl },
     ));
   if (!active || !canceled) {
     return {

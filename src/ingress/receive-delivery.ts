@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { receiptReportOf } from "../outbox/receipt-report.ts";
 import type { Project } from "../projects/project.ts";
 import { findRun } from "../runs/run-record.ts";
 import { runView } from "../runs/run-view.ts";
@@ -215,6 +216,7 @@ async function decide(
   }
 
   const deliveryId = source.deliveryId(request, body);
+  const reportReceipt = receiptReportOf(trigger, context.publicUrl);
   let result: AdmissionResult;
   try {
     result = await context.batcher.submit({
@@ -254,6 +256,7 @@ async function decide(
       ...(authentic.redeliveryOf
         ? { redeliveryOf: authentic.redeliveryOf }
         : {}),
+      ...(reportReceipt ? { reportReceipt } : {}),
     });
   } catch (error) {
     throw storageUnavailable(context, error);

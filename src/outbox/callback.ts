@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { OutboundError } from "../outbound/outbound-errors.ts";
 import type { OutboundHttp } from "../outbound/outbound-http.ts";
 import type { RunReport } from "./run-report.ts";
 
@@ -49,17 +50,39 @@ export async function sendCallback(call: CallbackCall): Promise<void> {
   const signature = createHmac("sha256", signingKey(call.signingSecret))
     .update(`${id}.${timestamp}.${body}`)
     .digest("base64");
-  await call.http.send({
-    method: "POST",
-    url: call.url,
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": timestamp,
-      "webhook-signature": `v1,${signature}`,
-    },
-    body,
-    signal: call.signal,
+  try {
+    await call.http.send({
+      method: "POST",
+      url: call.url,
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": `v1,${signature}`,
+      },
+      body,
+      signal: call.signal,
+    });
+  } catch (error) {
+    throw originOnly(error, new URL(call.url).origin);
+  }
+}
+
+/**
+ * The error with the callback URL shown as its origin only: an incoming
+ * webhook URL (Slack's, say) carries its secret in the path, and the
+ * error becomes the message's `last_error`, its timeline and the logs.
+ * Kept: whether it is worth retrying, and the server's Retry-After.
+ */
+function originOnly(error: unknown, origin: string): unknown {
+  if (!(error instanceof OutboundError)) return error;
+  const escaped = origin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const message = error.message.replace(
+    new RegExp(`${escaped}\\S*`, "g"),
+    origin,
+  );
+  return new OutboundError(message, error.transient, {
+    retryAfterMs: error.retryAfterMs,
   });
 }
 

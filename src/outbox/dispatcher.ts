@@ -2,19 +2,19 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
-import { OutboundError } from "../outbound/outbound-errors.ts";
 import type { OutboundHttp } from "../outbound/outbound-http.ts";
 import { ClaimLoop } from "../queue/claim-loop.ts";
 import type { Db } from "../store/database.ts";
 import { claimMessage } from "./claim-message.ts";
-import { deliverMessage, UndeliverableError } from "./deliver-message.ts";
+import { deliverMessage } from "./deliver-message.ts";
 import type { OutboxRow } from "./outbox-message.ts";
-import { markDelivered, markFailed } from "./settle-message.ts";
+import { renewMessageLease } from "./renew-message-lease.ts";
+import { nextAttempt } from "./retry-policy.ts";
+import { markDelivered, markFailed, markSuperseded } from "./settle-message.ts";
+import { supersededBy } from "./superseded-by.ts";
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
-const BACKOFF_BASE_MS = 1 * SECOND_MS;
-const BACKOFF_MAX_MS = 10 * MINUTE_MS;
 const MAX_ERROR_CHARS = 1000;
 
 export interface DispatcherOptions {
@@ -29,6 +29,7 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** A fallback for due retries and other processes' messages. */
   pollMs?: number;
+  /** Draws the backoff's jitter (retry-policy.ts). */
   random?: () => number;
 }
 
@@ -113,9 +114,16 @@ export class Dispatcher {
       attempt: message.attempts,
     });
     const started = now();
+    const lease = this.#holdLease(message, log);
     try {
+      const newer = await supersededBy(db, message);
+      if (newer !== undefined) {
+        await markSuperseded(db, message, newer, now());
+        log.info({ superseded_by: newer }, "message superseded; not sent");
+        return;
+      }
       const outcome = await deliverMessage(
-        { db, secretBox, http, now: started, signal: this.#controller.signal },
+        { db, secretBox, http, now: started, signal: lease.signal },
         message,
       );
       const at = now();
@@ -132,13 +140,22 @@ export class Dispatcher {
         log.warn("message interrupted by shutdown; its lease will lapse");
         return;
       }
+      if (lease.signal.aborted) {
+        log.warn(
+          { err: lease.signal.reason },
+          "message abandoned: this dispatcher lost its lease",
+        );
+        return;
+      }
       const error = asError(caught);
       const at = now();
-      const retryAt = this.#retryAt(message, error, at);
+      const next = nextAttempt(message, error, at, this.#options.random);
+      const retryAt = "retryAt" in next ? next.retryAt : undefined;
+      const reason = "reason" in next ? next.reason : error.message;
       await markFailed(
         db,
         message,
-        { error: error.message.slice(0, MAX_ERROR_CHARS), retryAt },
+        { error: reason.slice(0, MAX_ERROR_CHARS), retryAt },
         at,
         at.getTime() - started.getTime(),
       ).catch((settleError: unknown) =>
@@ -149,28 +166,47 @@ export class Dispatcher {
       } else {
         log.error({ err: error }, "message gave up");
       }
+    } finally {
+      lease.release();
     }
   }
 
-  /** When to try again, or undefined to give up: a refusal or a
-   * message with nowhere to go gives up at once; other failures (5xx,
-   * 429, time-outs, the database briefly away) retry at the server's
-   * Retry-After when it gave one, else after an exponential backoff with
-   * full jitter, never past the message's give-up time. */
-  #retryAt(message: OutboxRow, error: Error, at: Date): Date | undefined {
-    if (error instanceof UndeliverableError) return undefined;
-    if (error instanceof OutboundError && !error.transient) return undefined;
-    const ceiling = Math.min(
-      BACKOFF_MAX_MS,
-      BACKOFF_BASE_MS * 2 ** (message.attempts - 1),
-    );
-    const asked =
-      error instanceof OutboundError ? error.retryAfterMs : undefined;
-    const delay = asked ?? Math.round(ceiling * this.#options.random());
-    const retryAt = new Date(at.getTime() + delay);
-    return retryAt.getTime() <= Date.parse(message.give_up_at)
-      ? retryAt
-      : undefined;
+  /**
+   * Renews a message's lease every third of it while it is sent: one
+   * message can chain many calls (a comment search over pages, then a
+   * write), each up to FLOWGATE_OUTBOUND_TIMEOUT_S, and another
+   * dispatcher must not take it meanwhile. As the job worker does, the
+   * send is aborted when the lease is lost: taken by another after a
+   * lapse, or past its end while the database could not be reached.
+   */
+  #holdLease(
+    message: OutboxRow,
+    log: Logger,
+  ): { signal: AbortSignal; release(): void } {
+    const { db, leaseMs, now } = this.#options;
+    const lost = new AbortController();
+    let heldUntil = Date.parse(message.locked_until ?? "") || 0;
+    const timer = setInterval(() => {
+      const until = new Date(now().getTime() + leaseMs);
+      renewMessageLease(db, message, until).then(
+        (held) => {
+          if (held) heldUntil = until.getTime();
+          else lost.abort(new Error("another dispatcher holds the message"));
+        },
+        (error: unknown) => {
+          const lapsed = now().getTime() >= heldUntil;
+          log.warn(
+            { err: error, lease_lost: lapsed },
+            "renewing a message's lease failed",
+          );
+          if (lapsed) lost.abort(new Error("the message's lease ran out"));
+        },
+      );
+    }, leaseMs / 3);
+    return {
+      signal: AbortSignal.any([this.#controller.signal, lost.signal]),
+      release: () => clearInterval(timer),
+    };
   }
 }
 

@@ -6,6 +6,16 @@ import { readSyncSettings } from "./read-sync-settings.ts";
 import type { RunReport } from "./run-report.ts";
 import type { SyncEvent } from "./sync-event.ts";
 
+/** The events the callback sends (`run.<event>`), as issue 6 names
+ * them; DESIGN.md names none for `queued` or `canceled`. */
+const CALLBACK_EVENTS: readonly SyncEvent[] = [
+  "started",
+  "merge_request_opened",
+  "succeeded",
+  "failed",
+  "merged",
+];
+
 export interface ReportChange {
   runId: number;
   event: SyncEvent;
@@ -18,7 +28,8 @@ export interface ReportChange {
  * that makes the change, so that a change is never committed without
  * its messages nor a message without its change. The run is read inside
  * the same transaction: the report shows it as this change leaves it.
- * Answers how many messages were written.
+ * Each event's messages are written once per round of the run (see
+ * roundOf). Answers how many messages were written.
  */
 export async function enqueueReports(
   trx: Db,
@@ -57,7 +68,9 @@ export async function enqueueReports(
     (run.credentials !== null || reporter.reportsWithoutCredentials)
       ? reporter.actions(change.event, sync)
       : []),
-    ...(sync.callbackUrl ? (["callback"] as const) : []),
+    ...(sync.callbackUrl && CALLBACK_EVENTS.includes(change.event)
+      ? (["callback"] as const)
+      : []),
   ];
   if (actions.length === 0) return 0;
 
@@ -86,7 +99,8 @@ export async function enqueueReports(
   const giveUpAt = new Date(
     change.at.getTime() + sync.giveUpAfterMs,
   ).toISOString();
-  await trx
+  const round = await roundOf(trx, run.id);
+  const written = await trx
     .insertInto("outbox_messages")
     .values(
       actions.map((action) => ({
@@ -101,8 +115,26 @@ export async function enqueueReports(
         give_up_at: giveUpAt,
         created_at: at,
         updated_at: at,
+        round,
       })),
     )
-    .execute();
-  return actions.length;
+    // A job's retry repeats its run's changes (the run goes back to
+    // queued, then starts again): the ticket heard of them already.
+    .onConflict((conflict) =>
+      conflict.columns(["run_id", "round", "event", "action"]).doNothing(),
+    )
+    .executeTakeFirst();
+  return Number(written.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** How many times an admin retried the run: each retry is a new round,
+ * whose start and outcome the ticket is told again. */
+async function roundOf(trx: Db, runId: number): Promise<number> {
+  const { retries } = await trx
+    .selectFrom("run_events")
+    .select((eb) => eb.fn.countAll<number | string>().as("retries"))
+    .where("run_id", "=", runId)
+    .where("kind", "=", "retried")
+    .executeTakeFirstOrThrow();
+  return Number(retries);
 }

@@ -5,7 +5,8 @@ import type { OutboxMessageTable } from "../store/schema.ts";
  * A message's life.
  *
  *   pending ──► delivered
- *     │  ▲
+ *     │  ▲ │
+ *     │  │ └──► superseded (a newer message of its kind was delivered)
  *     │  └── a transient failure: pending again, due after a backoff
  *     ▼        (the server's Retry-After when it gave one)
  *   gave_up ──► pending (an admin's retry)
@@ -16,11 +17,18 @@ import type { OutboxMessageTable } from "../store/schema.ts";
  * failure that retrying cannot mend, or one past `give_up_at`, ends it
  * `gave_up` with the reason; an admin's retry makes it pending again.
  * The messages of one run are sent in order: one is claimed only when
- * no earlier message of its run is still pending.
+ * no earlier message of its run is still pending. A comment or a
+ * transition is sent only while no newer one of its run and trigger was
+ * delivered: one that gave up and is retried after later ones went out
+ * would roll the ticket back, so it ends `superseded` instead.
  *
  * Only settle-message.ts and retry-message.ts write `status`.
  */
-export type OutboxStatus = "pending" | "delivered" | "gave_up";
+export type OutboxStatus = "pending" | "delivered" | "gave_up" | "superseded";
+
+/** Actions whose newest delivery states where the run stands: an older
+ * one sent after it would put the ticket back (see supersededBy). */
+export const LATEST_WINS: readonly OutboxAction[] = ["comment", "transition"];
 
 export type OutboxRow = Selectable<OutboxMessageTable>;
 

@@ -103,3 +103,38 @@ export async function markFailed(
     });
   });
 }
+
+/** Records a message not sent because a newer one of its kind was
+ * delivered to the same ticket first (outbox-message.ts). */
+export async function markSuperseded(
+  db: Db,
+  message: OutboxRow,
+  newerId: number,
+  at: Date,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const changed = await trx
+      .updateTable("outbox_messages")
+      .set({
+        status: "superseded",
+        updated_at: at.toISOString(),
+        locked_by: null,
+        locked_until: null,
+      })
+      .where("id", "=", message.id)
+      .where("locked_by", "=", message.locked_by)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    if (Number(changed.numUpdatedRows) !== 1) return;
+    await recordTimelineEvent(trx, message.run_id, {
+      kind: "sync_superseded",
+      at,
+      details: {
+        message_id: message.id,
+        event: message.event,
+        action: message.action,
+        superseded_by: newerId,
+      },
+    });
+  });
+}

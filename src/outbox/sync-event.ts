@@ -1,11 +1,15 @@
 /** The run changes that report back to the ticket (issue 6), in the
- * order a run goes through them. */
+ * order a run goes through them. `queued` is the "on it" written with
+ * the delivery that makes the run, before any worker is free;
+ * `canceled` can end a run at any point. */
 export const SYNC_EVENTS = [
+  "queued",
   "started",
   "merge_request_opened",
   "succeeded",
   "failed",
   "merged",
+  "canceled",
 ] as const;
 
 export type SyncEvent = (typeof SYNC_EVENTS)[number];

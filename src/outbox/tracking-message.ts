@@ -27,6 +27,12 @@ export function trackingMessage(report: RunReport): TrackingMessage {
   const base = { links, marker: report.runUrl };
 
   switch (report.event) {
+    case "queued":
+      return {
+        ...base,
+        headline: `Flowgate is on it: run #${report.runId} is queued.`,
+        lines: ["It starts as soon as a worker is free."],
+      };
     case "started":
       return {
         ...base,
@@ -54,6 +60,15 @@ export function trackingMessage(report: RunReport): TrackingMessage {
         lines: [
           `Reason: ${report.error ?? "unknown"}`,
           "Fix the cause, then retry the run from its page or with " +
+            `POST ${report.runUrl.replace(/\/?$/, "")}/retry.`,
+        ],
+      };
+    case "canceled":
+      return {
+        ...base,
+        headline: `Flowgate's run #${report.runId} was canceled.`,
+        lines: [
+          "Nothing more happens on it. Retry it from its page or with " +
             `POST ${report.runUrl.replace(/\/?$/, "")}/retry.`,
         ],
       };

@@ -1,5 +1,6 @@
 import { recordAuditEvent } from "../audit/audit-event.ts";
 import type { ChangeContext } from "../audit/change-context.ts";
+import { enqueueReports } from "../outbox/enqueue-reports.ts";
 import type { Project } from "../projects/project.ts";
 import { changeRunStatus } from "./run-status.ts";
 import { recordTimelineEvent } from "./timeline.ts";
@@ -12,6 +13,8 @@ export async function cancelRun(
   context: ChangeContext,
   /** Why, when the cancel comes from an event in the tracker. */
   why: { reason?: string } = {},
+  /** Where run links point, to tell the ticket of the cancel. */
+  report?: { publicUrl: string },
 ): Promise<boolean> {
   return context.db.transaction().execute(async (trx) => {
     const canceled = await changeRunStatus(trx, runId, "canceled", {
@@ -34,6 +37,14 @@ export async function cancelRun(
         ...(why.reason ? { reason: why.reason } : {}),
       },
     });
+    if (report) {
+      await enqueueReports(trx, {
+        runId,
+        event: "canceled",
+        at: context.now,
+        publicUrl: report.publicUrl,
+      });
+    }
     await recordAuditEvent(trx, {
       actor: context.actor,
       project,

@@ -25,6 +25,7 @@ export type TimelineKind =
   | "sync_retry_scheduled"
   | "sync_gave_up"
   | "sync_retried"
+  | "sync_superseded"
   | "retry_scheduled"
   | "canceled"
   | "retried"

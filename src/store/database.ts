@@ -16,6 +16,7 @@ import { outbox } from "./migrations/005-outbox.ts";
 import { runMergeRequestUrl } from "./migrations/006-run-merge-request-url.ts";
 import { forgeEvents } from "./migrations/007-forge-events.ts";
 import { firstDeliveryOfKey } from "./migrations/008-first-delivery-of-key.ts";
+import { outboxOnce } from "./migrations/009-outbox-once.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -56,6 +57,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "006-run-merge-request-url": runMergeRequestUrl(),
     "007-forge-events": forgeEvents(dialect),
     "008-first-delivery-of-key": firstDeliveryOfKey(),
+    "009-outbox-once": outboxOnce(),
   };
 }
 

@@ -213,6 +213,9 @@ export interface OutboxMessageTable {
   created_at: Time;
   updated_at: Time;
   delivered_at: Time | null;
+  /** The run's round (its admin retries) the message belongs to; null
+   * on rows older than migration 009. */
+  round: ColumnType<number | null, number | undefined, never>;
 }
 
 export interface RunFollowUpTable {

@@ -8,6 +8,7 @@ import {
 import type { Project } from "../projects/project.ts";
 import { sourceNamed } from "../sources/registry.ts";
 import { agentColumns } from "./agent-columns.ts";
+import { checkCallbackUrl } from "./check-callback-url.ts";
 import { checkSigningSecret } from "./check-signing-secret.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import {
@@ -54,6 +55,9 @@ export async function createTrigger(
   const signingSecret =
     input.signing_secret ?? declared.signingSecret ?? newSigningSecret();
   checkSigningSecret(input.source, signingSecret);
+  if (context.outboundPolicy) {
+    checkCallbackUrl(input.sync?.callback_url, context.outboundPolicy);
+  }
   const at = context.now.toISOString();
   const rateLimit = input.rate_limit ?? TRIGGER_DEFAULTS.rateLimit;
 

@@ -4,6 +4,7 @@ import type { SecretChangeContext } from "../audit/change-context.ts";
 import type { Project } from "../projects/project.ts";
 import type { TriggerTable } from "../store/schema.ts";
 import { agentChanges } from "./agent-columns.ts";
+import { checkCallbackUrl } from "./check-callback-url.ts";
 import { checkSigningSecret } from "./check-signing-secret.ts";
 import { type Trigger, toTrigger } from "./trigger.ts";
 import type { UpdateTriggerInput } from "./trigger-settings.ts";
@@ -27,6 +28,10 @@ export async function updateTrigger(
       "default_workflow_type",
       "must be one of workflow_types",
     );
+  }
+
+  if (context.outboundPolicy) {
+    checkCallbackUrl(input.sync?.callback_url, context.outboundPolicy);
   }
 
   const changes: Updateable<TriggerTable> = {

@@ -109,9 +109,9 @@ describe("a Jira ticket's run reported back to Jira", () => {
       name: string;
     }[];
     expect(timeline.filter((event) => event.name === "synced").length).toBe(
-      // started, opened (comment, link, transition), succeeded, merged
-      // (comment, transition)
-      7,
+      // queued, started, opened (comment, link, transition), succeeded,
+      // merged (comment, transition)
+      8,
     );
     // The token went only into the Authorization header.
     for (const request of jira.requests) {
@@ -153,8 +153,9 @@ describe("a Jira ticket's run reported back to Jira", () => {
       "GET",
       `/api/v4/projects/${fg.projectId}/workflows/runs/${answer.body.id}/messages`,
     );
+    // The first comment is the "on it" written with the delivery.
     expect(messages.body[0]).toMatchObject({
-      event: "started",
+      event: "queued",
       action: "comment",
       status: "delivered",
       attempts: 3,

@@ -499,11 +499,13 @@ function runReport(event: SyncEvent): RunReport {
     runId: 7,
     runUrl: RUN_URL,
     status: {
+      queued: "queued",
       started: "running",
       merge_request_opened: "running",
       succeeded: "succeeded",
       failed: "failed",
       merged: "succeeded",
+      canceled: "canceled",
     }[event],
     externalSystem: "jira",
     externalReference: "SHOP-1",

@@ -42,7 +42,7 @@ describe("a slash command's run on a Slack trigger without credentials", () => {
     }
     expect(messages[0]?.last_error).toContain("response_url");
     expect(messages[0]).toMatchObject({
-      event: "started",
+      event: "queued",
       action: "comment",
       status: "pending",
     });

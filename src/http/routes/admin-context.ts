@@ -34,5 +34,9 @@ export function changeContext(app: App, request: FastifyRequest) {
     actor: requestActor(request),
     ipAddress: request.ip,
     now: app.now(),
+    outboundPolicy: {
+      allowPrivate: app.config.outboundAllowPrivate,
+      allowedHosts: app.config.outboundAllowHosts,
+    },
   };
 }

@@ -92,13 +92,21 @@ export function runRoutes(app: App) {
     server.post(`${BASE}/:run_id/cancel`, async (request) => {
       const project = await projectParam(app, request);
       const run = await loadRun(request, project);
-      if (!(await cancelRun(project, run.id, changeContext(app, request)))) {
+      const canceled = await cancelRun(
+        project,
+        run.id,
+        changeContext(app, request),
+        {},
+        { publicUrl: app.config.publicUrl },
+      );
+      if (!canceled) {
         throw new HttpError(
           409,
           `409 Conflict - run ${run.id} is ${run.status} and cannot be canceled`,
         );
       }
       app.worker?.abortRun(run.id);
+      app.dispatcher?.wake();
       return show(await loadRun(request, project), project, true);
     });
 
