@@ -123,7 +123,10 @@ export async function createApp(
     "gitlab",
     (project) =>
       new GitLabForge(
-        readGitLabConfig(project.forgeConfig, secretBox),
+        {
+          ...readGitLabConfig(project.forgeConfig, secretBox),
+          projectPath: project.path,
+        },
         outbound,
       ),
   );

@@ -8,7 +8,7 @@ import type {
   ExecutionResult,
   Executor,
 } from "../executors/executor.ts";
-import type { Forge, ForgeProject } from "../forges/forge.ts";
+import type { Forge, ForgeProject, MergeRequest } from "../forges/forge.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
 import { FatalJobError } from "../queue/worker.ts";
@@ -28,9 +28,11 @@ import {
   commitMessage,
   mergeRequestDescription,
   mergeRequestTitle,
+  type RecordedFollowUp,
   withFollowUps,
 } from "./merge-request-text.ts";
 import { runRemoteWorkflow } from "./remote-workflow.ts";
+import { runNote } from "./run-note.ts";
 import { type RunRow, runUrl, ticketOf } from "./run-record.ts";
 import { recordTimelineEvent, type TimelineKind } from "./timeline.ts";
 
@@ -138,37 +140,44 @@ export async function runDeveloperWorkflow(
       "merge_request_opened",
       async () => {
         const open = await forge.findOpenMergeRequest(forgeProject, branch);
-        if (open) {
-          // A run continuing the merge request adds its instructions.
-          const description = withFollowUps(open.description, followUps);
-          return description === open.description
-            ? open
-            : forge.updateMergeRequestDescription(
-                forgeProject,
-                open.iid,
-                description,
-              );
-        }
-        return forge.openMergeRequest(forgeProject, {
-          title: mergeRequestTitle(ticket),
-          description: templatedDescription(
-            workflow?.mergeRequestTemplate,
-            {
-              ticket,
-              followUps,
-              summary: result.summary,
-              complete: result.complete,
+        const mergeRequest = open
+          ? await continueMergeRequest(forge, forgeProject, open, followUps)
+          : await forge.openMergeRequest(forgeProject, {
+              title: mergeRequestTitle(ticket),
+              description: templatedDescription(
+                workflow?.mergeRequestTemplate,
+                {
+                  ticket,
+                  followUps,
+                  summary: result.summary,
+                  complete: result.complete,
+                  runId: run.id,
+                  runUrl: link,
+                },
+                mergeRequestDescription,
+              ),
+              labels: workflow?.labels,
+              sourceBranch: branch,
+              targetBranch: project.defaultBranch,
+              externalReference: ticket.externalReference,
               runId: run.id,
-              runUrl: link,
-            },
-            mergeRequestDescription,
-          ),
-          labels: workflow?.labels,
-          sourceBranch: branch,
-          targetBranch: project.defaultBranch,
-          externalReference: ticket.externalReference,
+            });
+        const note = runNote({
           runId: run.id,
+          runUrl: link,
+          // An earlier run's merge request; this run's own, on a retry
+          // after it was recorded, is not a continuation.
+          continued:
+            open !== undefined && open.iid !== run.merge_request_iid,
+          followUps,
+          summary: result.summary,
+          complete: result.complete,
+          stopped: result.stopped,
         });
+        if (note) {
+          await forge.addMergeRequestNote(forgeProject, mergeRequest.iid, note);
+        }
+        return mergeRequest;
       },
       (opened) => ({ iid: opened.iid, web_url: opened.web_url, commit: sha }),
       (trx, opened) =>
@@ -186,6 +195,19 @@ export async function runDeveloperWorkflow(
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A run continuing an open merge request adds its follow-ups'
+ * instructions to the description, each once. */
+async function continueMergeRequest(
+  forge: Forge,
+  project: ForgeProject,
+  open: MergeRequest,
+  followUps: readonly RecordedFollowUp[],
+): Promise<MergeRequest> {
+  const description = withFollowUps(open.description, followUps);
+  if (description === open.description) return open;
+  return forge.updateMergeRequestDescription(project, open.iid, description);
 }
 
 /** How many times one run gives its executor follow-ups that arrived

@@ -23,7 +23,16 @@ export interface FakeMergeRequest {
   draft: boolean;
   web_url: string;
   labels: string[];
-  notes: { id: number; body: string }[];
+  notes: FakeNote[];
+}
+
+/** A comment on a merge request; who wrote it and when, once the notes
+ * API made it. */
+export interface FakeNote {
+  id: number;
+  body: string;
+  authorId?: number;
+  created_at?: string;
 }
 
 /** What several areas' routes share: the merge requests (opened by the

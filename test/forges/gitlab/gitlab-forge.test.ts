@@ -44,7 +44,12 @@ afterAll(async () => {
 
 function forgeOf(project: FakeGitLabProject, token = BOT_TOKEN) {
   return new GitLabForge(
-    { baseUrl: world.fake.url, projectId: project.id, token },
+    {
+      baseUrl: world.fake.url,
+      projectId: project.id,
+      projectPath: project.path,
+      token,
+    },
     http,
   );
 }
