@@ -167,8 +167,7 @@ export async function runDeveloperWorkflow(
           runUrl: link,
           // An earlier run's merge request; this run's own, on a retry
           // after it was recorded, is not a continuation.
-          continued:
-            open !== undefined && open.iid !== run.merge_request_iid,
+          continued: open !== undefined && open.iid !== run.merge_request_iid,
           followUps,
           summary: result.summary,
           complete: result.complete,

@@ -79,7 +79,7 @@ export function addNoteRoutes(
     handle: (context) => {
       const mergeRequest = mergeRequestOf(context);
       if ("status" in mergeRequest) return mergeRequest;
-      const body = (context.request.json ?? {}).body;
+      const body = context.request.json?.body;
       if (typeof body !== "string" || body.trim() === "") {
         return { status: 400, body: { error: "body is missing" } };
       }
