@@ -9,6 +9,7 @@ import type {
   Executor,
 } from "../executors/executor.ts";
 import type { Forge, ForgeProject, MergeRequest } from "../forges/forge.ts";
+import { ForgeRefusedError } from "../forges/forge-refused-error.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
 import { FatalJobError } from "../queue/worker.ts";
@@ -165,9 +166,8 @@ export async function runDeveloperWorkflow(
         const note = runNote({
           runId: run.id,
           runUrl: link,
-          // An earlier run's merge request; this run's own, on a retry
-          // after it was recorded, is not a continuation.
-          continued: open !== undefined && open.iid !== run.merge_request_iid,
+          continued:
+            open !== undefined && (await openedByEarlierRun(db, run, open.iid)),
           followUps,
           summary: result.summary,
           complete: result.complete,
@@ -191,6 +191,12 @@ export async function runDeveloperWorkflow(
     // incomplete; the run itself fails with the reason. Retrying would
     // spend the same budget again, so only an admin's retry does.
     if (result.stopped) throw new FatalJobError(result.stopped);
+  } catch (error) {
+    // What the forge refused, it refuses again on a retry.
+    if (error instanceof ForgeRefusedError) {
+      throw new FatalJobError(error.message, { cause: error });
+    }
+    throw error;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -207,6 +213,23 @@ async function continueMergeRequest(
   const description = withFollowUps(open.description, followUps);
   if (description === open.description) return open;
   return forge.updateMergeRequestDescription(project, open.iid, description);
+}
+
+/** Whether another run of the project recorded merge request `iid`: a
+ * run that finds its own (a retry after GitLab made it) continues none. */
+async function openedByEarlierRun(
+  db: Db,
+  run: RunRow,
+  iid: number,
+): Promise<boolean> {
+  const earlier = await db
+    .selectFrom("runs")
+    .select("id")
+    .where("project_id", "=", run.project_id)
+    .where("merge_request_iid", "=", iid)
+    .where("id", "!=", run.id)
+    .executeTakeFirst();
+  return earlier !== undefined;
 }
 
 /** How many times one run gives its executor follow-ups that arrived
