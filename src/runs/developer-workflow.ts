@@ -173,6 +173,10 @@ export async function runDeveloperWorkflow(
           complete: result.complete,
           stopped: result.stopped,
         });
+        // TODO: a run continuing a merge request that fails before this
+        // step (a push GitLab refuses, a model that errs) leaves no note;
+        // the job's failure path should leave one once the merge request
+        // is known, so its reviewers learn the run gave up.
         if (note) {
           await forge.addMergeRequestNote(forgeProject, mergeRequest.iid, note);
         }
