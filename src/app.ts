@@ -125,7 +125,10 @@ export async function createApp(
     "gitlab",
     (project) =>
       new GitLabForge(
-        readGitLabConfig(project.forgeConfig, secretBox),
+        {
+          ...readGitLabConfig(project.forgeConfig, secretBox),
+          projectPath: project.path,
+        },
         outbound,
       ),
   );

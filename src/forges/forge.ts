@@ -37,6 +37,15 @@ export interface OpenMergeRequestInput {
   labels?: string[] | undefined;
 }
 
+/** A note a run leaves on a merge request, once per `key`. */
+export interface MergeRequestNote {
+  /** Names the note among the merge request's notes (a run and what it
+   * reports): a retry finds the note of its key and adds none. */
+  key: string;
+  /** Markdown, as GitLab renders a comment. */
+  body: string;
+}
+
 export interface CheckoutResult {
   workspace: GitWorkspace;
   /** False when the branch already existed on the forge (a retry). */
@@ -83,6 +92,15 @@ export interface Forge {
     iid: number,
     description: string,
   ): Promise<MergeRequest>;
+
+  /** Leaves a note on a merge request, unless one of the same key is
+   * there already. */
+  addMergeRequestNote(
+    project: ForgeProject,
+    iid: number,
+    note: MergeRequestNote,
+  ): Promise<void>;
+
   /** A file's bytes at `ref`, or undefined when either does not exist. */
   readRepositoryFile(
     project: ForgeProject,

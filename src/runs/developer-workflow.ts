@@ -8,7 +8,8 @@ import type {
   ExecutionResult,
   Executor,
 } from "../executors/executor.ts";
-import type { Forge, ForgeProject } from "../forges/forge.ts";
+import type { Forge, ForgeProject, MergeRequest } from "../forges/forge.ts";
+import { ForgeRefusedError } from "../forges/forge-refused-error.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
 import { FatalJobError } from "../queue/worker.ts";
@@ -29,9 +30,11 @@ import {
   commitMessage,
   mergeRequestDescription,
   mergeRequestTitle,
+  type RecordedFollowUp,
   withFollowUps,
 } from "./merge-request-text.ts";
 import { runRemoteWorkflow } from "./remote-workflow.ts";
+import { runNote } from "./run-note.ts";
 import { type RunRow, runUrl, ticketOf } from "./run-record.ts";
 import { recordTimelineEvent, type TimelineKind } from "./timeline.ts";
 
@@ -139,49 +142,51 @@ export async function runDeveloperWorkflow(
       "merge_request_opened",
       async () => {
         const open = await forge.findOpenMergeRequest(forgeProject, branch);
-        if (open) {
-          // A run continuing the merge request adds its instructions,
-          // then what it did and, when it stopped short, why. A retry
-          // of the run that opened it adds nothing it already says.
-          let description = withFollowUps(open.description, followUps);
-          if (
-            run.merge_request_iid !== open.iid ||
-            hasContinuation(open.description, run.id)
-          ) {
-            description = withContinuation(description, {
-              runId: run.id,
+        const mergeRequest = open
+          ? await continueMergeRequest(forge, forgeProject, open, {
+              followUps,
+              run,
               runUrl: link,
               result,
-            });
-          }
-          return description === open.description
-            ? open
-            : forge.updateMergeRequestDescription(
-                forgeProject,
-                open.iid,
-                description,
-              );
-        }
-        return forge.openMergeRequest(forgeProject, {
-          title: mergeRequestTitle(ticket),
-          description: templatedDescription(
-            workflow?.mergeRequestTemplate,
-            {
-              ticket,
-              followUps,
-              summary: result.summary,
-              complete: result.complete,
+            })
+          : await forge.openMergeRequest(forgeProject, {
+              title: mergeRequestTitle(ticket),
+              description: templatedDescription(
+                workflow?.mergeRequestTemplate,
+                {
+                  ticket,
+                  followUps,
+                  summary: result.summary,
+                  complete: result.complete,
+                  runId: run.id,
+                  runUrl: link,
+                },
+                mergeRequestDescription,
+              ),
+              labels: workflow?.labels,
+              sourceBranch: branch,
+              targetBranch: project.defaultBranch,
+              externalReference: ticket.externalReference,
               runId: run.id,
-              runUrl: link,
-            },
-            mergeRequestDescription,
-          ),
-          labels: workflow?.labels,
-          sourceBranch: branch,
-          targetBranch: project.defaultBranch,
-          externalReference: ticket.externalReference,
+            });
+        const note = runNote({
           runId: run.id,
+          runUrl: link,
+          continued:
+            open !== undefined && (await openedByEarlierRun(db, run, open.iid)),
+          followUps,
+          summary: result.summary,
+          complete: result.complete,
+          stopped: result.stopped,
         });
+        // TODO: a run continuing a merge request that fails before this
+        // step (a push GitLab refuses, a model that errs) leaves no note;
+        // the job's failure path should leave one once the merge request
+        // is known, so its reviewers learn the run gave up.
+        if (note) {
+          await forge.addMergeRequestNote(forgeProject, mergeRequest.iid, note);
+        }
+        return mergeRequest;
       },
       (opened) => ({ iid: opened.iid, web_url: opened.web_url, commit: sha }),
       (trx, opened) =>
@@ -196,9 +201,64 @@ export async function runDeveloperWorkflow(
     // incomplete; the run itself fails with the reason. Retrying would
     // spend the same budget again, so only an admin's retry does.
     if (result.stopped) throw new FatalJobError(result.stopped);
+  } catch (error) {
+    // What the forge refused, it refuses again on a retry.
+    if (error instanceof ForgeRefusedError) {
+      throw new FatalJobError(error.message, { cause: error });
+    }
+    throw error;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A run continuing an open merge request adds its follow-ups'
+ * instructions to the description, each once. */
+async function continueMergeRequest(
+  forge: Forge,
+  project: ForgeProject,
+  open: MergeRequest,
+  continuation: {
+    followUps: readonly RecordedFollowUp[];
+    run: RunRow;
+    runUrl: string;
+    result: Parameters<typeof withContinuation>[1]["result"];
+  },
+): Promise<MergeRequest> {
+  const { followUps, run, runUrl, result } = continuation;
+  // A run continuing the merge request adds its instructions, then what
+  // it did and, when it stopped short, why. A retry of the run that
+  // opened it adds nothing it already says.
+  let description = withFollowUps(open.description, followUps);
+  if (
+    run.merge_request_iid !== open.iid ||
+    hasContinuation(open.description, run.id)
+  ) {
+    description = withContinuation(description, {
+      runId: run.id,
+      runUrl,
+      result,
+    });
+  }
+  if (description === open.description) return open;
+  return forge.updateMergeRequestDescription(project, open.iid, description);
+}
+
+/** Whether another run of the project recorded merge request `iid`: a
+ * run that finds its own (a retry after GitLab made it) continues none. */
+async function openedByEarlierRun(
+  db: Db,
+  run: RunRow,
+  iid: number,
+): Promise<boolean> {
+  const earlier = await db
+    .selectFrom("runs")
+    .select("id")
+    .where("project_id", "=", run.project_id)
+    .where("merge_request_iid", "=", iid)
+    .where("id", "!=", run.id)
+    .executeTakeFirst();
+  return earlier !== undefined;
 }
 
 /** How many times one run gives its executor follow-ups that arrived

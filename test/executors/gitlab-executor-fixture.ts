@@ -85,6 +85,7 @@ const remoteOnlyForge: Forge = {
   findOpenMergeRequest: () => refused("findOpenMergeRequest"),
   openMergeRequest: () => refused("openMergeRequest"),
   updateMergeRequestDescription: () => refused("updateMergeRequestDescription"),
+  addMergeRequestNote: () => refused("addMergeRequestNote"),
   readRepositoryFile: async () => undefined,
 };
 

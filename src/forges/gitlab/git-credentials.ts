@@ -2,6 +2,8 @@
 export interface GitCredentials {
   /** Environment variables for git that carry the token. */
   env: Readonly<Record<string, string>>;
+  /** The instance URL's scheme, the one transport git may use. */
+  protocol: "http" | "https";
   /** The text with every form of the token in it replaced. */
   redact(text: string): string;
 }
@@ -22,7 +24,10 @@ export function gitCredentials(baseUrl: string, token: string): GitCredentials {
   const basic = Buffer.from(`oauth2:${token}`, "utf8").toString("base64");
   const secrets = [token, basic, encodeURIComponent(token)];
 
+  const protocol = new URL(baseUrl).protocol === "http:" ? "http" : "https";
+
   return {
+    protocol,
     env: {
       GIT_CONFIG_COUNT: "1",
       // The trailing slash makes git match whole path segments.

@@ -66,9 +66,10 @@ function explanation(status: number | undefined, stderr: string): string {
   }
   if (status === 403) {
     return (
-      "GitLab did not let the token do this (403): it needs the " +
-      "write_repository scope and its user the Developer role on the " +
-      "project, and a protected branch refuses Developers' pushes"
+      "GitLab did not let the token do this (403): it needs the api " +
+      "scope (which includes Git over HTTPS) and its user the Developer " +
+      "role on the project, and a protected branch refuses Developers' " +
+      "pushes"
     );
   }
   if (status === 404) {

@@ -253,10 +253,13 @@ function gitlabMessage(bodyPreview: string): string | undefined {
     };
     const said = body.message ?? body.error;
     if (said === undefined) return undefined;
-    return (typeof said === "string" ? said : JSON.stringify(said)).slice(
-      0,
-      300,
-    );
+    // A model's validation errors come as a list of sentences.
+    const text = Array.isArray(said)
+      ? said.map(String).join("; ")
+      : typeof said === "string"
+        ? said
+        : JSON.stringify(said);
+    return text.slice(0, 300);
   } catch {
     return undefined;
   }

@@ -7,6 +7,9 @@ export interface GitLabForgeContext {
   baseUrl: string;
   /** GitLab's id of the project, in every API path. */
   projectId: number;
+  /** `{base_url}/{path}.git`, from Flowgate's settings: never read back
+   * from a workspace, whose `.git/config` the agent's commands can edit. */
+  remoteUrl: string;
   api: GitLabApi;
   token: string;
   /** The token as git is given it. */

@@ -4,13 +4,15 @@ import type {
   Forge,
   ForgeProject,
   MergeRequest,
+  MergeRequestNote,
   OpenMergeRequestInput,
 } from "../forge.ts";
 import type { GitWorkspace } from "../git-workspace.ts";
-import { gitCredentials } from "./git-credentials.ts";
+import { gitCredentials, gitRemoteUrl } from "./git-credentials.ts";
 import { GitLabApi, type GitLabApiOptions } from "./gitlab-api.ts";
 import { checkoutFromGitLab } from "./gitlab-checkout.ts";
 import type { GitLabForgeContext } from "./gitlab-forge-context.ts";
+import { addMergeRequestNote } from "./gitlab-merge-request-notes.ts";
 import {
   findOpenMergeRequest,
   updateMergeRequestDescription,
@@ -23,7 +25,10 @@ import { readRepositoryFile } from "./gitlab-repository-files.ts";
 export type GitLabForgeSettings = Pick<
   GitLabProjectConfig,
   "baseUrl" | "projectId" | "token"
->;
+> & {
+  /** GitLab's `path_with_namespace`: the clone and push URL's path. */
+  projectPath: string;
+};
 
 /**
  * The forge of one project on GitLab: git over HTTPS for the clone and
@@ -43,6 +48,7 @@ export class GitLabForge implements Forge {
     this.#context = {
       baseUrl,
       projectId: settings.projectId,
+      remoteUrl: gitRemoteUrl(baseUrl, settings.projectPath),
       api: new GitLabApi({ baseUrl, token }, http, options),
       token,
       git: gitCredentials(baseUrl, token),
@@ -86,6 +92,14 @@ export class GitLabForge implements Forge {
     description: string,
   ): Promise<MergeRequest> {
     return updateMergeRequestDescription(this.#context, iid, description);
+  }
+
+  addMergeRequestNote(
+    _project: ForgeProject,
+    iid: number,
+    note: MergeRequestNote,
+  ): Promise<void> {
+    return addMergeRequestNote(this.#context, iid, note);
   }
 
   readRepositoryFile(

@@ -1,4 +1,5 @@
 import type { MergeRequest, OpenMergeRequestInput } from "../forge.ts";
+import { ForgeRefusedError } from "../forge-refused-error.ts";
 import { assertRefName } from "../local/validate-input.ts";
 import { GitLabError } from "./gitlab-api.ts";
 import type { GitLabForgeContext } from "./gitlab-forge-context.ts";
@@ -44,6 +45,9 @@ export async function openMergeRequest(
     );
     return fromGitLab(created);
   } catch (error) {
+    if (error instanceof GitLabError && error.status === 422) {
+      throw refusedInput(error, input);
+    }
     const maybeOpen =
       error instanceof GitLabError && (error.status === 409 || error.transient);
     if (!maybeOpen) throw error;
@@ -61,6 +65,20 @@ export async function openMergeRequest(
     if (open) return open;
     throw error;
   }
+}
+
+/** GitLab's 422: the fields of the merge request, which a retry sends
+ * again unchanged. */
+function refusedInput(
+  error: GitLabError,
+  input: OpenMergeRequestInput,
+): ForgeRefusedError {
+  return new ForgeRefusedError(
+    `GitLab refused to open a merge request from ${input.sourceBranch} ` +
+      `into ${input.targetBranch}: ${error.message}; check that both ` +
+      "branches exist on GitLab and that the project allows merge requests",
+    { cause: error },
+  );
 }
 
 function draftTitle(title: string): string {

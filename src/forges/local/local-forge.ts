@@ -3,6 +3,7 @@ import type {
   Forge,
   ForgeProject,
   MergeRequest,
+  MergeRequestNote,
   OpenMergeRequestInput,
 } from "../forge.ts";
 import type { GitWorkspace } from "../git-workspace.ts";
@@ -100,6 +101,18 @@ export class LocalForge implements Forge {
       description,
     );
   }
+
+  /**
+   * Nothing to leave: the local forge's merge requests have no notes (the
+   * admin API serves none, and keeping them would need a table of their
+   * own). What a note would say is already on the run's timeline, and a
+   * follow-up's instructions are in the merge request's description.
+   */
+  async addMergeRequestNote(
+    _project: ForgeProject,
+    _iid: number,
+    _note: MergeRequestNote,
+  ): Promise<void> {}
 
   listMergeRequests(
     project: ForgeProject,

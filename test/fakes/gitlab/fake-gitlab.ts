@@ -23,7 +23,16 @@ export interface FakeMergeRequest {
   draft: boolean;
   web_url: string;
   labels: string[];
-  notes: { id: number; body: string }[];
+  notes: FakeNote[];
+}
+
+/** A comment on a merge request; who wrote it and when, once the notes
+ * API made it. */
+export interface FakeNote {
+  id: number;
+  body: string;
+  authorId?: number;
+  created_at?: string;
 }
 
 /** What several areas' routes share: the merge requests (opened by the
@@ -75,15 +84,35 @@ export interface GitLabRoute {
 
 /**
  * - `status`: answered without doing the work, with GitLab's error body
- *   (or `body`), `Retry-After` when given;
+ *   (or `body`), `Retry-After` when given. A 429 is GitLab's throttle:
+ *   the plain-text body `Retry later`, `Retry-After` (`retryAfter`, one
+ *   second by default; none with `withoutRetryAfter`, as some of
+ *   GitLab's own limits send) and the `RateLimit-*` headers, the reset
+ *   `retryAfter` seconds away;
  * - `delayMs`: the work is done, the answer comes that much later;
  * - `reset`: the connection is destroyed, after the work when
- *   `afterWork`, else before.
+ *   `afterWork` (also for routes that write their answer themselves,
+ *   git's), else before.
  */
 export type GitLabFault =
-  | { status: number; retryAfter?: string; body?: unknown }
+  | {
+      status: number;
+      retryAfter?: string;
+      withoutRetryAfter?: boolean;
+      body?: unknown;
+    }
   | { delayMs: number }
   | { reset: true; afterWork: boolean };
+
+/** Which request a fault is for: the method and path, optionally the
+ * raw body (git's `command=fetch`), after `skip` matching requests went
+ * through untouched. */
+export interface FaultMatch {
+  method: string;
+  path: RegExp;
+  body?: RegExp;
+  skip?: number;
+}
 
 export interface FakeGitLab {
   url: string;
@@ -93,7 +122,7 @@ export interface FakeGitLab {
   /** Adds a route; later routes are tried first. */
   route(route: GitLabRoute): void;
   /** Queues a fault for the next request that matches. */
-  fault(match: { method: string; path: RegExp }, fault: GitLabFault): void;
+  fault(match: FaultMatch, fault: GitLabFault): void;
   /** The user a request's token names, by PRIVATE-TOKEN, Bearer or the
    * password of Basic credentials (as git sends it). */
   userOf(headers: http.IncomingHttpHeaders): FakeGitLabUser | undefined;
@@ -113,10 +142,7 @@ export async function startFakeGitLab(
   const requests: RecordedGitLabRequest[] = [];
   const state: FakeGitLabState = { mergeRequests: [], nextId: 1 };
   const routes: GitLabRoute[] = [];
-  const faults: {
-    match: { method: string; path: RegExp };
-    fault: GitLabFault;
-  }[] = [];
+  const faults: { match: FaultMatch; fault: GitLabFault }[] = [];
 
   const userOf = (headers: http.IncomingHttpHeaders) => {
     const token = tokenOf(headers);
@@ -145,19 +171,41 @@ export async function startFakeGitLab(
     });
   });
 
+  /** The first fault queued for this request, taken off the queue;
+   * one whose `skip` is left lets the request through and counts it. */
+  function takeFault(
+    request: RecordedGitLabRequest,
+    url: URL,
+  ): GitLabFault | undefined {
+    const index = faults.findIndex(
+      ({ match }) =>
+        match.method === request.method &&
+        match.path.test(url.pathname) &&
+        (match.body === undefined ||
+          match.body.test(request.body.toString("latin1"))),
+    );
+    const entry = faults[index];
+    if (!entry) return undefined;
+    if (entry.match.skip) {
+      entry.match.skip -= 1;
+      return undefined;
+    }
+    faults.splice(index, 1);
+    return entry.fault;
+  }
+
   async function serve(
     request: RecordedGitLabRequest,
     incoming: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<void> {
     const url = new URL(request.path, "http://fake.gitlab");
-    const faultIndex = faults.findIndex(
-      ({ match }) =>
-        match.method === request.method && match.path.test(url.pathname),
-    );
-    const fault =
-      faultIndex === -1 ? undefined : faults.splice(faultIndex, 1)[0]?.fault;
+    const fault = takeFault(request, url);
     if (fault && "status" in fault) {
+      if (fault.status === 429 && fault.body === undefined) {
+        sendThrottled(response, fault);
+        return;
+      }
       send(response, {
         status: fault.status,
         body: fault.body ?? { message: statusMessage(fault.status) },
@@ -189,13 +237,16 @@ export async function startFakeGitLab(
       return;
     }
     const match = url.pathname.match(route.pattern) as RegExpMatchArray;
+    const lostAnswer = fault !== undefined && "reset" in fault;
     const answer = await route.handle({
       request,
       url,
       match,
       user,
       incoming,
-      response,
+      // A route that writes its own answer (git's) writes it nowhere when
+      // the connection is to be lost after the work.
+      response: lostAnswer ? new http.ServerResponse(incoming) : response,
     });
     if (fault && "reset" in fault) {
       incoming.socket.destroy();
@@ -264,6 +315,30 @@ function send(response: http.ServerResponse, answer: RouteAnswer): void {
   }
   response.writeHead(answer.status, headers);
   response.end(text);
+}
+
+const THROTTLE_LIMIT = 2000;
+
+/** GitLab's answer to a throttled request (Rack::Attack): plain text,
+ * `Retry-After` in seconds and the `RateLimit-*` headers, whose reset is
+ * a Unix time. */
+function sendThrottled(
+  response: http.ServerResponse,
+  fault: { retryAfter?: string; withoutRetryAfter?: boolean },
+): void {
+  const seconds = Number(fault.retryAfter ?? "1");
+  const reset = new Date(Date.now() + seconds * 1000);
+  response.writeHead(429, {
+    "content-type": "text/plain",
+    ...(fault.withoutRetryAfter ? {} : { "retry-after": String(seconds) }),
+    "ratelimit-name": "throttle_authenticated_api",
+    "ratelimit-limit": String(THROTTLE_LIMIT),
+    "ratelimit-observed": String(THROTTLE_LIMIT + 1),
+    "ratelimit-remaining": "0",
+    "ratelimit-reset": String(Math.ceil(reset.getTime() / 1000)),
+    "ratelimit-resettime": reset.toUTCString(),
+  });
+  response.end("Retry later\n");
 }
 
 /** GitLab's own wording for an error status. */

@@ -4,6 +4,7 @@ import type {
   RouteAnswer,
   RouteContext,
 } from "./fake-gitlab.ts";
+import { addNoteRoutes } from "./note-routes.ts";
 import {
   accessOf,
   DEVELOPER,
@@ -27,7 +28,8 @@ type StampedMergeRequest = FakeMergeRequest & Partial<Stamps>;
 /**
  * GitLab's merge request API over `fake.state.mergeRequests`: list by
  * source branch and state, one by iid, create (409 when the branch has an
- * open one, 422 without a title or an existing source branch) and update.
+ * open one, 422 without a title or an existing source branch), update,
+ * and the notes on each (note-routes.ts).
  * Only the fields Flowgate sends are read.
  */
 export function addMergeRequestRoutes(
@@ -152,6 +154,8 @@ export function addMergeRequestRoutes(
       return { status: 200, body: asJson(found) };
     },
   });
+
+  addNoteRoutes(fake, repositories);
 }
 
 /** GitLab answers model validation errors as a list under `message`. */

@@ -83,24 +83,44 @@ describe("the GitLab client", () => {
     expect(gitlab.requests).toHaveLength(2);
   });
 
-  it("waits until RateLimit-Reset when GitLab gives no Retry-After", async () => {
-    const reset = Math.floor(Date.now() / 1000) + 5;
-    gitlab.route({
-      method: "GET",
-      pattern: /^\/api\/v4\/projects\/2$/,
-      handle: () =>
-        gitlab.requests.length === 1
-          ? {
-              status: 429,
-              body: { message: "Retry later" },
-              headers: { "ratelimit-reset": String(reset) },
-            }
-          : { status: 200, body: { id: 2 } },
+  it("waits until RateLimit-Reset when GitLab's 429 has no Retry-After", async () => {
+    gitlab.fault(PROJECT, {
+      status: 429,
+      retryAfter: "5",
+      withoutRetryAfter: true,
     });
-    await api.request("GET", "/projects/2");
+    const project = await api.request<{ id: number }>("GET", "/projects/1");
+    expect(project.id).toBe(1);
+
+    expect(gitlab.requests).toHaveLength(2);
+    // The wait is the reset's Unix time less the clock's now.
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(3000);
-    expect(waits[0]).toBeLessThanOrEqual(5000);
+    expect(waits[0]).toBeLessThanOrEqual(6000);
+  });
+
+  it("meets a 429 shaped like GitLab's throttle: plain text and RateLimit headers", async () => {
+    gitlab.fault(PROJECT, { status: 429, retryAfter: "7" });
+    const before = Math.floor(Date.now() / 1000);
+    const answer = await fetch(`${gitlab.url}/api/v4/projects/1`, {
+      headers: { "private-token": TOKEN },
+    });
+
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get("content-type")).toBe("text/plain");
+    expect(await answer.text()).toBe("Retry later\n");
+    expect(answer.headers.get("retry-after")).toBe("7");
+    expect(answer.headers.get("ratelimit-remaining")).toBe("0");
+    expect(answer.headers.get("ratelimit-name")).toBe(
+      "throttle_authenticated_api",
+    );
+    const reset = Number(answer.headers.get("ratelimit-reset"));
+    expect(reset).toBeGreaterThanOrEqual(before + 7);
+    expect(reset).toBeLessThanOrEqual(before + 9);
+    const resetTime = Date.parse(
+      answer.headers.get("ratelimit-resettime") ?? "",
+    );
+    expect(Math.abs(resetTime / 1000 - reset)).toBeLessThanOrEqual(1);
   });
 
   it("retries a 5xx read with a jittered backoff, a few times at most", async () => {

@@ -44,7 +44,12 @@ afterAll(async () => {
 
 function forgeOf(project: FakeGitLabProject, token = BOT_TOKEN) {
   return new GitLabForge(
-    { baseUrl: world.fake.url, projectId: project.id, token },
+    {
+      baseUrl: world.fake.url,
+      projectId: project.id,
+      projectPath: project.path,
+      token,
+    },
     http,
   );
 }
@@ -167,7 +172,15 @@ describe("the token, out of band", () => {
 
     const argv = fs.readFileSync(logFile(), "utf8");
     expect(argv).toContain(" clone --quiet --depth=50 --no-tags ");
-    expect(argv).toContain(" push --quiet origin HEAD:refs/heads/ai/PROJ-4");
+    const sha = await workspace.headSha();
+    expect(argv).toContain(
+      ` push --quiet ${world.fake.url}/${project.path}.git ` +
+        `${sha}:refs/heads/ai/PROJ-4`,
+    );
+    // Whatever a repository's configuration says, no proxy and no helper.
+    expect(argv).toContain(
+      "-c http.proxy= -c http.sslVerify=true -c credential.helper= push ",
+    );
     expectNoToken(argv);
 
     const remote = await runGit(["config", "--get", "remote.origin.url"], {
@@ -231,7 +244,7 @@ describe("what GitLab's refusals of git mean", () => {
     expect(failure).toBeInstanceOf(GitLabError);
     expect((failure as GitLabError).status).toBe(403);
     expect((failure as GitLabError).message).toMatch(
-      /write_repository scope .*Developer role/,
+      /api scope .*Developer role/,
     );
     expectNoToken(describeError(failure as Error), REPORTER_TOKEN);
     expect(await world.repositories.branches(project.id)).toEqual(["main"]);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeModelServer } from "../../fakes/fake-model-server.ts";
+import { startOpenAiFake } from "../../fakes/fake-openai.ts";
 import type { FakeGitLabProject } from "../../fakes/gitlab/repository-routes.ts";
 import type { TestServer } from "../../helpers/test-server.ts";
 import {
@@ -203,5 +205,73 @@ describe("a second run for a ticket whose merge request is open on GitLab", () =
       (mergeRequest) => mergeRequest.project_id === project.id,
     );
     expect(opened).toHaveLength(1);
+
+    // The second run says on the merge request what it did; the first,
+    // which opened it, said so in the description.
+    const notes = opened[0]?.notes ?? [];
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body).toContain(
+      `Flowgate run [${second.id}](${server.url}/api/v4/projects/` +
+        `${project.id}/workflows/runs/${second.id}) pushed new work`,
+    );
+    expect(notes[0]?.body).toContain(`<!-- flowgate-note:run-${second.id} -->`);
+    expect(notes[0]?.body).not.toContain(`run-${first.id} -->`);
+  });
+});
+
+describe("a run on GitLab whose agent stops short", () => {
+  let model: FakeModelServer;
+  beforeAll(async () => {
+    model = await startOpenAiFake(undefined);
+  });
+  afterAll(async () => model.close());
+
+  it("leaves one note on the merge request saying why, also when GitLab lost its answer", async () => {
+    const project = await world.project();
+    await registerOnFlowgate(server, world, project);
+    const trigger = await server.createTrigger(project.id, {
+      rate_limit: { limit: 0, window_s: 60 },
+      model: {
+        kind: "openai-compatible",
+        name: "gpt-test",
+        base_url: `${model.url}/v1`,
+      },
+      budgets: { max_steps: 1 },
+    });
+    model.reply(
+      {
+        toolCalls: [
+          {
+            name: "write_file",
+            arguments: { path: "part-1.txt", content: "part\n" },
+          },
+        ],
+      },
+      {
+        toolCalls: [
+          {
+            name: "write_file",
+            arguments: { path: "part-2.txt", content: "more\n" },
+          },
+        ],
+      },
+    );
+    // The first note's answer is lost after GitLab made it.
+    world.fake.fault(
+      { method: "POST", path: /\/merge_requests\/\d+\/notes$/ },
+      { reset: true, afterWork: true },
+    );
+
+    const run = await runTicket(server, project.id, trigger, {
+      reference: "GL-9",
+    });
+    expect(run.status).toBe("failed");
+    const [opened] = world.fake.state.mergeRequests.filter(
+      (mergeRequest) => mergeRequest.project_id === project.id,
+    );
+    expect(opened?.notes).toHaveLength(1);
+    expect(opened?.notes[0]?.body).toMatch(
+      /^\*\*Incomplete:\*\* Flowgate run \[\d+\]\(.*\) stopped before it finished: the agent stopped before finishing: it used up its budget of 1 step/,
+    );
   });
 });

@@ -1,7 +1,10 @@
-import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readGitLabConfig } from "../../../src/forges/gitlab/gitlab-project-config.ts";
+import {
+  databaseFiles,
+  databaseFilesHolding,
+} from "../../helpers/database-files.ts";
 import {
   createTestDatabase,
   type TestDatabase,
@@ -55,11 +58,41 @@ describe("registering a GitLab project", () => {
     expect(read.body.forge.type).toBe("gitlab");
     expect(read.body).not.toHaveProperty("webhook_secret");
     expect(JSON.stringify(read.body)).not.toContain(TOKEN);
+  });
 
-    const database = fs.readFileSync(
-      path.join(server.dataDir, "flowgate.sqlite"),
+  it("keeps the token and the webhook secret encrypted in the database and its WAL", async () => {
+    const created = await register({
+      id: 278965,
+      path: "gitlab-org/sealed",
+      forge: {
+        type: "gitlab",
+        base_url: "https://gitlab.example.com",
+        token: TOKEN,
+      },
+    });
+    expect(created.status).toBe(201);
+
+    // The row is new: it sits in the WAL, which the search must cover.
+    const searched = databaseFiles(server.dataDir).map(({ file }) =>
+      path.basename(file),
     );
-    expect(database.includes(Buffer.from(TOKEN))).toBe(false);
+    expect(searched).toEqual(
+      expect.arrayContaining(["flowgate.sqlite", "flowgate.sqlite-wal"]),
+    );
+    expect(databaseFilesHolding(server.dataDir, TOKEN)).toEqual([]);
+    expect(
+      databaseFilesHolding(server.dataDir, created.body.webhook_secret),
+    ).toEqual([]);
+
+    // Sealed, not dropped: the stored settings open to the token.
+    const row = await server.app.store.db
+      .selectFrom("projects")
+      .select("forge_config")
+      .where("id", "=", 278965)
+      .executeTakeFirstOrThrow();
+    const opened = readGitLabConfig(row.forge_config, server.app.secretBox);
+    expect(opened.token).toBe(TOKEN);
+    expect(opened.webhookSecret).toBe(created.body.webhook_secret);
   });
 
   it("numbers a later local project past GitLab's id", async () => {
@@ -150,6 +183,9 @@ describe("changing a GitLab project's forge settings", () => {
     expect(opened.token).toBe(NEW_TOKEN);
     expect(opened.pipelineTriggerToken).toBe("glptt-trigger-0001");
     expect(row.forge_config).not.toContain(NEW_TOKEN);
+    for (const secret of [NEW_TOKEN, "glptt-trigger-0001"]) {
+      expect(databaseFilesHolding(server.dataDir, secret)).toEqual([]);
+    }
 
     const audit = await server.admin(
       "GET",
