@@ -9,6 +9,10 @@ import {
 } from "../fakes/linear-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   linearHeaders,
   type ProviderServer,
   startProviderServer,
@@ -157,7 +161,14 @@ describe("Linear deliveries", () => {
     const delivery = crypto.randomUUID();
     const first = await deliver(payload, delivery);
     const retry = await deliver(payload, delivery);
+    expect(first.status).toBe(202);
     expect(retry.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const logged = await expectRecordedAsRetry(fg, linear.id, first.body.id);
+    expect(logged.delivery_key).toBe(`id:${delivery}`);
+
+    const other = await deliver(payload, crypto.randomUUID());
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, linear.id, first.body.id);
   });
 
   it("starts on a label added and on a move into the start status, not on other edits", async () => {

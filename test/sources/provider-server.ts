@@ -128,11 +128,12 @@ export async function githubHeaders(
 }
 
 /** Jira's admin webhooks sign as GitHub does (`sha256=<hex>`), under
- * X-Hub-Signature; GitHub's package makes the same value. */
+ * X-Hub-Signature; GitHub's package makes the same value. `identifier`
+ * null sends no X-Atlassian-Webhook-Identifier, as Data Center may. */
 export async function jiraHeaders(
   secret: string,
   body: string,
-  identifier: string | undefined = crypto.randomUUID(),
+  identifier: string | null = crypto.randomUUID(),
 ): Promise<Record<string, string>> {
   return {
     "content-type": "application/json",

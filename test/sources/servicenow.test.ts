@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incident } from "../fakes/servicenow-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   type ProviderServer,
   standardHeaders,
   startProviderServer,
@@ -130,7 +134,16 @@ describe("ServiceNow deliveries", () => {
     const payload = incident({ number: number() });
     const first = await deliver(payload);
     const again = await deliver(payload);
+    expect(first.status).toBe(202);
     expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const logged = await expectRecordedAsRetry(fg, now.id, first.body.id);
+    expect(logged.delivery_key).toMatch(new RegExp(`^id:${payload.sys_id}@`));
+
+    // The record changed again: a later sys_updated_on is a new delivery.
+    const later = { ...payload, sys_updated_on: "2026-12-03 11:30:01" };
+    const other = await deliver(later);
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, now.id, first.body.id);
   });
 
   it("starts on a move into the start status, follows up on a mention, ignores the integration user and cancels when resolved", async () => {

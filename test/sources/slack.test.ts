@@ -10,6 +10,10 @@ import {
 } from "../fakes/slack-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   type ProviderServer,
   slackHeaders,
   startProviderServer,
@@ -139,6 +143,19 @@ describe("Slack requests", () => {
       "x-slack-retry-reason": "http_timeout",
     });
     expect(retry.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsRetry(fg, slack.id, first.body.id);
+
+    // Another message about the same ticket is a new delivery.
+    const other = await event({
+      ...appMention(`<@${BOT_USER}> OPS-5 and the archives`),
+      event: {
+        ...payload.event,
+        text: `<@${BOT_USER}> OPS-5 and the archives`,
+        ts: "1515449600.000200",
+      },
+    });
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, slack.id, first.body.id);
   });
 
   it("ignores the bot's own messages and stops a run on request", async () => {
