@@ -44,11 +44,7 @@ export function applyRules(
   }
 
   const label = trigger.label;
-  const labelRemoved =
-    includes(event.labelsRemoved, label ?? "") ||
-    (event.unnamedLabelRemoved === true &&
-      !includes(event.draft.labels, label ?? ""));
-  if (label && labelRemoved) {
+  if (label && includes(event.labelsRemoved, label)) {
     return {
       kind: "cancel",
       externalReference: reference,

@@ -248,9 +248,14 @@ describe("Linear deliveries", () => {
       { instruction: "use the new API", author: "Alice Nguyen" },
     ]);
 
+    // The delivery names the labels it had before, so the removed id is
+    // known to be the trigger label's.
     const unlabelled = await deliver(
       linearEvent("update", "Issue", linearIssue({ number, labels: [] }), {
-        updatedFrom: { labelIds: [labels.flowgate.id] },
+        updatedFrom: {
+          labelIds: [labels.flowgate.id],
+          labels: [labels.flowgate],
+        },
       }),
     );
     expect(unlabelled.body).toMatchObject({
@@ -278,5 +283,67 @@ describe("Linear deliveries", () => {
       ),
     );
     expect(done.body).toMatchObject({ id: second.body.id, canceled: true });
+  });
+
+  it("does not cancel when another label is removed, nor when a removed id is not known to be the trigger label's", async () => {
+    const ready = {
+      id: "state-ready",
+      name: "Ready for agent",
+      type: "unstarted",
+    };
+    const number = ++numbers;
+    // Started by a move into the start status: no trigger label at all.
+    const started = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [labels.bug], state: ready }),
+        { updatedFrom: { stateId: "state-todo" } },
+      ),
+    );
+    expect(started.status).toBe(202);
+
+    const bugRemoved = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [], state: ready }),
+        { updatedFrom: { labelIds: [labels.bug.id] } },
+      ),
+    );
+    expect(bugRemoved.body.status).toBe("ignored");
+    expect((await fg.run(started.body.id)).status).toBe("queued");
+
+    // Linear's usual delivery names no removed label: the removed id may
+    // be any label's, so it cancels nothing.
+    const unnamed = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [], state: ready }),
+        { updatedFrom: { labelIds: [labels.flowgate.id] } },
+      ),
+    );
+    expect(unnamed.body.status).toBe("ignored");
+    expect((await fg.run(started.body.id)).status).toBe("queued");
+
+    const flowgateRemoved = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [labels.bug], state: ready }),
+        {
+          updatedFrom: {
+            labelIds: [labels.bug.id, labels.flowgate.id],
+            labels: [labels.bug, labels.flowgate],
+          },
+        },
+      ),
+    );
+    expect(flowgateRemoved.body).toMatchObject({
+      id: started.body.id,
+      canceled: true,
+    });
+    expect((await fg.run(started.body.id)).status).toBe("canceled");
   });
 });

@@ -71,26 +71,50 @@ export function readLinearEvent(
 }
 
 /**
- * Linear tells the label ids an update replaced, not their names: added
- * labels are named from the issue's current labels. A removed label's
- * name is gone, so a removal is reported as unnamed; the rules read it
- * as the trigger label's removal when the issue no longer carries it.
+ * Linear tells which labels an update replaced by id only
+ * (`updatedFrom.labelIds`). A label is named where the delivery names its
+ * id: the issue's current `labels`, or named previous labels when the
+ * sender includes them. A removed label whose id nothing names is left
+ * out: it may be any label, and reading it as the trigger label would
+ * cancel a run whenever an unrelated label goes.
  */
 function labelChanges(
   issue: LinearIssue,
   before: Record<string, unknown>,
-): Pick<TicketEvent, "labelsAdded" | "unnamedLabelRemoved"> {
-  const previous = before.labelIds;
-  if (!Array.isArray(previous)) return {};
-  const now = issue.labelIds ?? [];
-  const labels = issue.labels ?? [];
-  const added = labels
-    .filter((label) => label.id && !previous.includes(label.id))
-    .map((label) => label.name);
-  const removedSome = previous.some(
-    (id) => typeof id === "string" && !now.includes(id),
-  );
-  return { labelsAdded: added, unnamedLabelRemoved: removedSome };
+): Pick<TicketEvent, "labelsAdded" | "labelsRemoved"> {
+  const previous = idsOf(before.labelIds);
+  if (previous === undefined) return {};
+  const current =
+    issue.labelIds ?? (issue.labels ?? []).flatMap((l) => l.id ?? []);
+  const names = new Map<string, string>();
+  for (const label of [
+    ...namedLabels(before.labels),
+    ...(issue.labels ?? []),
+  ]) {
+    if (label.id) names.set(label.id, label.name);
+  }
+  const named = (ids: readonly string[]) =>
+    ids.flatMap((id) => names.get(id) ?? []);
+  return {
+    labelsAdded: named(current.filter((id) => !previous.includes(id))),
+    labelsRemoved: named(previous.filter((id) => !current.includes(id))),
+  };
+}
+
+function idsOf(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.filter((id): id is string => typeof id === "string");
+}
+
+function namedLabels(value: unknown): { id?: string; name: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((label: unknown) => {
+    if (typeof label !== "object" || label === null) return [];
+    const { id, name } = label as Record<string, unknown>;
+    return typeof id === "string" && typeof name === "string"
+      ? [{ id, name }]
+      : [];
+  });
 }
 
 function draftOf(issue: LinearIssue, envelope: LinearEnvelope): TicketDraft {
