@@ -1,4 +1,5 @@
 import type { Trigger } from "../triggers/trigger.ts";
+import { mentionPattern } from "./mention-pattern.ts";
 import type { NormalizeResult } from "./source.ts";
 import { cut, toTicket } from "./ticket-draft.ts";
 import type { TicketComment, TicketEvent } from "./ticket-event.ts";
@@ -148,12 +149,6 @@ function commentRule(
     ticket,
     followUp: { instruction, author: comment.author },
   };
-}
-
-/** The mention as a whole word: `@flowgate` but not `@flowgate-dev`. */
-function mentionPattern(mention: string, flags = ""): RegExp {
-  const escaped = mention.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\w@-])${escaped}(?![\\w-])`, `i${flags}`);
 }
 
 function includes(list: readonly string[] | undefined, value: string) {
