@@ -3,10 +3,7 @@ import { applyRules } from "../apply-rules.ts";
 import { genericSource } from "../generic/index.ts";
 import { parsePayload } from "../parse-payload.ts";
 import type { InboundDelivery, NormalizeResult, Source } from "../source.ts";
-import {
-  hasStandardWebhookHeaders,
-  verifyStandardWebhook,
-} from "../standard-webhooks.ts";
+import { verifyStandardWebhook } from "../standard-webhooks.ts";
 import { servicenowPayload } from "./payload.ts";
 import { readServicenowEvent } from "./read-event.ts";
 import { servicenowReporter } from "./report.ts";
@@ -21,7 +18,7 @@ export const servicenowSource: Source = {
   name: "servicenow",
   secretFormat: "standard-webhooks",
   defaultAuth: "token",
-  hasSignature: hasStandardWebhookHeaders,
+  secretHeaders: ["webhook-signature"],
   verifySignature: verifyStandardWebhook,
 
   deliveryId(delivery: InboundDelivery, body: unknown) {

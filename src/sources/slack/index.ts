@@ -13,8 +13,7 @@ export const slackSource: Source = {
   name: "slack",
   secretFormat: "text",
   extraMediaTypes: ["application/x-www-form-urlencoded"],
-  hasSignature: (delivery) =>
-    delivery.headers["x-slack-signature"] !== undefined,
+  secretHeaders: ["x-slack-signature"],
   verifySignature: verifySlack,
   parse: parseSlack,
 
