@@ -346,4 +346,67 @@ describe("Linear deliveries", () => {
     });
     expect((await fg.run(started.body.id)).status).toBe("canceled");
   });
+
+  it("joins a comment whose issue has no identifier to the issue's run, by the identifier in its url", async () => {
+    const number = ++numbers;
+    const started = await deliver(
+      linearEvent(
+        "create",
+        "Issue",
+        linearIssue({ number, labels: [labels.flowgate] }),
+      ),
+    );
+    expect(started.status).toBe(202);
+
+    const data = linearComment(number, "@flowgate cover the empty list");
+    const { identifier: _identifier, ...issue } = data.issue;
+    const comment = await deliver(
+      linearEvent("create", "Comment", { ...data, issue }),
+    );
+    expect(comment.body).toMatchObject({
+      id: started.body.id,
+      duplicate: true,
+      external_reference: `ENG-${number}`,
+    });
+    expect(await fg.followUps(started.body.id)).toEqual([
+      { instruction: "cover the empty list", author: "Alice Nguyen" },
+    ]);
+  });
+
+  it("refuses a comment whose issue is named only by its id, and ignores one on no issue", async () => {
+    const number = ++numbers;
+    const data = linearComment(number, "@flowgate go");
+    const { identifier: _identifier, url: _url, ...issue } = data.issue;
+    const unnamed = await deliver(
+      linearEvent("create", "Comment", { ...data, issue }),
+    );
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.errors).toHaveProperty(["data.issue.identifier"]);
+    expect(await fg.runs(issue.id)).toEqual([]);
+
+    // A comment on a project update carries no issue.
+    const { issue: _issue, issueId: _issueId, ...onProject } = data;
+    const elsewhere = await deliver(
+      linearEvent("create", "Comment", {
+        ...onProject,
+        projectUpdateId: "project-update-1",
+      }),
+    );
+    expect(elsewhere.body).toEqual({
+      status: "ignored",
+      reason: "the comment is not on an issue",
+    });
+  });
+
+  it("reads an issue's identifier from its url when identifier and team are missing", async () => {
+    const number = ++numbers;
+    const { team: _team, ...data } = linearIssue({
+      number,
+      identifier: false,
+      labels: [labels.flowgate],
+    });
+    const answer = await deliver(linearEvent("create", "Issue", data));
+    expect(answer.status).toBe(202);
+    expect(answer.body.external_reference).toBe(`ENG-${number}`);
+  });
 });

@@ -1,7 +1,9 @@
+import { Refusal } from "../../ingress/refusal.ts";
 import { parsePayload } from "../parse-payload.ts";
 import type { NormalizeResult } from "../source.ts";
 import type { TicketDraft } from "../ticket-draft.ts";
 import type { TicketEvent } from "../ticket-event.ts";
+import { type IssueNames, issueIdentifier } from "./identifier.ts";
 import {
   type LinearEnvelope,
   type LinearIssue,
@@ -27,13 +29,17 @@ export function readLinearEvent(
       return { kind: "ignored", reason: `Comment ${action} starts nothing` };
     }
     const comment = parsePayload(linearComment, envelope.data);
+    const { issue } = comment;
+    if (!issue) {
+      return { kind: "ignored", reason: "the comment is not on an issue" };
+    }
     const author = comment.user?.id ?? comment.userId ?? undefined;
     return {
       action: "commented",
       draft: {
-        externalReference: comment.issue.identifier ?? comment.issue.id,
-        externalUrl: comment.issue.url ?? undefined,
-        title: comment.issue.title,
+        externalReference: identifierOf(issue, "data.issue.identifier"),
+        externalUrl: issue.url ?? undefined,
+        title: issue.title,
         description: "",
         eventKind: `Comment.${action}`,
       },
@@ -118,13 +124,8 @@ function namedLabels(value: unknown): { id?: string; name: string }[] {
 }
 
 function draftOf(issue: LinearIssue, envelope: LinearEnvelope): TicketDraft {
-  const reference =
-    issue.identifier ??
-    (issue.team && issue.number !== undefined
-      ? `${issue.team.key}-${issue.number}`
-      : issue.id);
   return {
-    externalReference: reference,
+    externalReference: identifierOf(issue, "data.identifier"),
     externalUrl: issue.url ?? envelope.url ?? undefined,
     title: issue.title,
     description: issue.description ?? "",
@@ -135,4 +136,18 @@ function draftOf(issue: LinearIssue, envelope: LinearEnvelope): TicketDraft {
     reporter: issue.creator?.name,
     eventKind: `Issue.${envelope.action}`,
   };
+}
+
+/**
+ * The issue's identifier, which the run and every later delivery about
+ * the issue share. Its id (a UUID) is no substitute: a comment named so
+ * would never join the run of ENG-123.
+ */
+function identifierOf(issue: IssueNames, field: string): string {
+  const identifier = issueIdentifier(issue);
+  if (identifier !== undefined) return identifier;
+  const message = "is missing, and no url or team key and number name it";
+  throw new Refusal(400, `400 Bad request - ${field} ${message}`, "schema", {
+    errors: { [field]: [message] },
+  });
 }
