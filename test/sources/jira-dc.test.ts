@@ -116,6 +116,21 @@ describe("Jira Data Center deliveries", () => {
     ).toBe(401);
   });
 
+  it("accepts header names in any case", async () => {
+    const body = JSON.stringify(dcIssueCreated("OPS-7"));
+    const headers = await jiraHeaders(dc.signing_secret, body, null);
+    const shouted = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name.toUpperCase(),
+        value,
+      ]),
+    );
+    expect(Object.keys(shouted)).toContain("X-HUB-SIGNATURE");
+    const answer = await fg.send(dc, shouted, body);
+    expect(answer.status).toBe(202);
+    expect(answer.body.external_reference).toBe("OPS-7");
+  });
+
   it("recognizes the bot by its user name", async () => {
     const body = JSON.stringify(
       dcIssueCreated("OPS-5", { ...dcUser, name: "flowgate-bot" }),
