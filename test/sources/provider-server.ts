@@ -143,7 +143,7 @@ export async function jiraHeaders(
 }
 
 /** Linear's scheme: hex HMAC of the body (checked against Linear's SDK
- * in linear-signing.test.ts). */
+ * in linear.test.ts, "signs the way Linear's own SDK verifies"). */
 export function linearHeaders(
   secret: string,
   body: string,

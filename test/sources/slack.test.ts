@@ -191,6 +191,16 @@ describe("Slack requests", () => {
     expect(run.title).toBe("add SHA-256 checksums to the export");
     expect(await fg.runs("SHA-256")).toEqual([]);
 
+    const linked = await command(
+      "https://acme.atlassian.net/browse/OPS-32 fix the export",
+    );
+    const linkedRun = await fg.stored(linked.body.id);
+    expect(linkedRun.external_reference).toBe("OPS-32");
+    expect(linkedRun.external_url).toBe(
+      "https://acme.atlassian.net/browse/OPS-32",
+    );
+    expect(linkedRun.title).toBe("fix the export");
+
     const keyed = await command("OPS-31 compare with OPS-30");
     const keyedRun = await fg.stored(keyed.body.id);
     expect(keyedRun.external_reference).toBe("OPS-31");

@@ -14,7 +14,8 @@ const USER_MENTION = /<@([A-Z0-9]{1,32})(?:\|[^>]{0,255})?>/g;
 const LINK = /^<(https?:\/\/[^>|\s]{1,2000})(?:\|[^>]{0,2000})?>/;
 const BARE_URL = /^https?:\/\/[^\s<>]{1,2000}$/;
 const TICKET_KEY = /^[A-Z][A-Z0-9_]{0,99}-\d{1,18}$/;
-const KEY_IN_URL = /(?<![\w/-])([A-Z][A-Z0-9_]{0,99}-\d{1,18})(?![\w-])/;
+// In a URL the key follows a slash: https://acme.atlassian.net/browse/OPS-3.
+const KEY_IN_URL = /(?<![\w-])([A-Z][A-Z0-9_]{0,99}-\d{1,18})(?![\w-])/;
 const GITHUB_ISSUE =
   /github\.com\/([\w.-]{1,100}\/[\w.-]{1,100})\/issues\/(\d{1,18})/i;
 const GITHUB_REFERENCE = /^[\w.-]{1,100}\/[\w.-]{1,100}#\d{1,18}$/;
