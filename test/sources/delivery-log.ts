@@ -11,7 +11,7 @@ export async function expectRecordedAsRetry(
   triggerId: number,
   runId: number,
 ): Promise<{ delivery_key: string }> {
-  const logged = await fg.lastDelivery(triggerId);
+  const logged = await fg.lastDelivery(triggerId, "duplicate");
   expect(logged).toMatchObject({
     outcome: "duplicate",
     reason: "the same delivery was received before",
@@ -27,7 +27,7 @@ export async function expectRecordedAsJoining(
   triggerId: number,
   runId: number,
 ): Promise<{ delivery_key: string }> {
-  const logged = await fg.lastDelivery(triggerId);
+  const logged = await fg.lastDelivery(triggerId, "duplicate");
   expect(logged).toMatchObject({
     outcome: "duplicate",
     reason: `joined run ${runId}, already active for this ticket`,

@@ -30,8 +30,9 @@ export interface ProviderServer {
   followUps(
     runId: number,
   ): Promise<{ instruction: string; author: string | null }[]>;
-  /** The newest delivery of a trigger in the delivery log. */
-  lastDelivery(triggerId: number): Promise<any>;
+  /** The newest delivery of a trigger in the delivery log, of one
+   * outcome when given. */
+  lastDelivery(triggerId: number, outcome?: string): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -99,12 +100,15 @@ export async function startProviderServer(
         .where("run_id", "=", runId)
         .orderBy("id")
         .execute(),
-    async lastDelivery(triggerId) {
-      // Refused and ignored deliveries are written shortly after the answer.
+    async lastDelivery(triggerId, outcome) {
+      // Refused and ignored deliveries are written shortly after the
+      // answer, so one answered earlier may be written after an accepted
+      // one: ask for the outcome to get the newest of that kind.
       await server.app.ingress.refusals.flush();
+      const only = outcome ? `&outcome=${outcome}` : "";
       const answer = await server.admin(
         "GET",
-        `/api/v4/projects/${project.id}/workflows/deliveries?trigger_id=${triggerId}`,
+        `/api/v4/projects/${project.id}/workflows/deliveries?trigger_id=${triggerId}${only}`,
       );
       return answer.body[0];
     },
