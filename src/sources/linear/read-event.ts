@@ -83,6 +83,12 @@ export function readLinearEvent(
  * sender includes them. A removed label whose id nothing names is left
  * out: it may be any label, and reading it as the trigger label would
  * cancel a run whenever an unrelated label goes.
+ *
+ * Known shortcoming: Linear's own deliveries name only the labels an
+ * issue still has, so removing the trigger label cancels nothing. It
+ * should be resolved from the label ids of the delivery that started
+ * the run, which needs the cancel step to compare against the run's
+ * stored context (a change to the core's cancel, outside the sources).
  */
 function labelChanges(
   issue: LinearIssue,
