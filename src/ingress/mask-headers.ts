@@ -1,15 +1,13 @@
+import { SOURCE_SECRET_HEADERS } from "../sources/registry.ts";
+
 // Headers that carry a credential or a signature; their values never reach
-// the database or the logs.
-const SECRET_HEADERS = new Set([
+// the database or the logs. The core's own token headers are listed here;
+// each source declares its signature headers.
+const CREDENTIAL_HEADERS = new Set([
   "authorization",
   "cookie",
   "private-token",
   "x-gitlab-token",
-  "webhook-signature",
-  "x-hub-signature",
-  "x-hub-signature-256",
-  "linear-signature",
-  "x-slack-signature",
 ]);
 
 const KEPT_LENGTH = 512;
@@ -21,9 +19,9 @@ export function maskHeaders(
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    kept[name] = SECRET_HEADERS.has(name)
-      ? "[masked]"
-      : value.slice(0, KEPT_LENGTH);
+    const secret =
+      CREDENTIAL_HEADERS.has(name) || SOURCE_SECRET_HEADERS.has(name);
+    kept[name] = secret ? "[masked]" : value.slice(0, KEPT_LENGTH);
   }
   return kept;
 }

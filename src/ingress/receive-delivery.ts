@@ -15,6 +15,7 @@ import type { IngressContext } from "./ingress-context.ts";
 import { maskHeaders } from "./mask-headers.ts";
 import { parseJson } from "./parse-json.ts";
 import { Refusal } from "./refusal.ts";
+import { readBySource } from "./source-failure.ts";
 
 export interface DeliveryRequest extends InboundDelivery {
   projectRef: string;
@@ -157,14 +158,14 @@ export async function admitAuthentic(
 ): Promise<Answer> {
   const { source, request } = authentic;
   checkMediaType(source, request);
-  const body = source.parse
-    ? source.parse(request)
+  const { parse, present } = source;
+  const body = parse
+    ? readBySource(context.logger, source, "parse", () => parse(request))
     : parseJson(request.rawBody);
   const answer = await decide(context, authentic, body);
-  if (!source.present) return answer;
-  const shaped = source.present(
-    { status: answer.status, body: answer.body },
-    body,
+  if (!present) return answer;
+  const shaped = readBySource(context.logger, source, "present", () =>
+    present({ status: answer.status, body: answer.body }, body),
   );
   return { ...answer, status: shaped.status, body: shaped.body };
 }
@@ -177,7 +178,9 @@ async function decide(
 ): Promise<Answer> {
   const { project, trigger, source, request } = authentic;
   const verifiedAt = context.now();
-  const normalized = source.normalize(body, trigger, request);
+  const normalized = readBySource(context.logger, source, "normalize", () =>
+    source.normalize(body, trigger, request),
+  );
   if (normalized.kind === "ignored") {
     return {
       status: 200,
@@ -215,7 +218,9 @@ async function decide(
     );
   }
 
-  const deliveryId = source.deliveryId(request, body);
+  const deliveryId = readBySource(context.logger, source, "delivery id", () =>
+    source.deliveryId(request, body),
+  );
   const reportReceipt = receiptReportOf(trigger, context.publicUrl);
   let result: AdmissionResult;
   try {

@@ -1,4 +1,5 @@
 import type { Trigger } from "../triggers/trigger.ts";
+import { mentionPattern } from "./mention-pattern.ts";
 import type { NormalizeResult } from "./source.ts";
 import { cut, toTicket } from "./ticket-draft.ts";
 import type { TicketComment, TicketEvent } from "./ticket-event.ts";
@@ -44,11 +45,7 @@ export function applyRules(
   }
 
   const label = trigger.label;
-  const labelRemoved =
-    includes(event.labelsRemoved, label ?? "") ||
-    (event.unnamedLabelRemoved === true &&
-      !includes(event.draft.labels, label ?? ""));
-  if (label && labelRemoved) {
+  if (label && includes(event.labelsRemoved, label)) {
     return {
       kind: "cancel",
       externalReference: reference,
@@ -152,12 +149,6 @@ function commentRule(
     ticket,
     followUp: { instruction, author: comment.author },
   };
-}
-
-/** The mention as a whole word: `@flowgate` but not `@flowgate-dev`. */
-function mentionPattern(mention: string, flags = ""): RegExp {
-  const escaped = mention.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\w@-])${escaped}(?![\\w-])`, `i${flags}`);
 }
 
 function includes(list: readonly string[] | undefined, value: string) {

@@ -18,6 +18,17 @@ const SOURCES: readonly Source[] = [
   slackSource,
 ];
 
+/** The names a trigger's `source` may take. */
+export const SOURCE_NAMES = SOURCES.map((source) => source.name) as [
+  string,
+  ...string[],
+];
+
+/** Every header that some source signs or authenticates with. */
+export const SOURCE_SECRET_HEADERS: ReadonlySet<string> = new Set(
+  SOURCES.flatMap((source) => source.secretHeaders),
+);
+
 export function sourceNamed(name: string): Source | undefined {
   return SOURCES.find((source) => source.name === name);
 }

@@ -53,8 +53,9 @@ export interface Source {
   /** Media types the per-trigger URL accepts besides application/json. */
   readonly extraMediaTypes?: readonly string[];
 
-  /** True when the delivery carries this source's signature headers. */
-  hasSignature(delivery: InboundDelivery): boolean;
+  /** Headers, in lower case, that carry this source's signature or
+   * credential: their values never reach the delivery log or the logs. */
+  readonly secretHeaders: readonly string[];
 
   /**
    * Checks the signature over the raw bytes against each secret, in

@@ -22,9 +22,6 @@ export interface TicketEvent {
   actorIds: readonly string[];
   labelsAdded?: readonly string[];
   labelsRemoved?: readonly string[];
-  /** Labels were removed whose names the provider does not say (Linear
-   * sends only ids). */
-  unnamedLabelRemoved?: boolean;
   /** The status the ticket moved into, when this event moved it. */
   statusChangedTo?: string | undefined;
   comment?: TicketComment;

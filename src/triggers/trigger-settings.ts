@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { syncSchema } from "../outbox/sync-settings.ts";
+import { SOURCE_NAMES } from "../sources/registry.ts";
 import {
   allowedCommands,
   branchTemplate,
@@ -10,16 +11,6 @@ import {
   workflowType,
 } from "../workflows/definition-schema.ts";
 
-/** Sources this build understands; each has a folder under src/sources. */
-export const SOURCES = [
-  "generic",
-  "jira",
-  "jira_dc",
-  "github",
-  "linear",
-  "servicenow",
-  "slack",
-] as const;
 export const AUTH_MODES = ["signature", "token", "token+signature"] as const;
 export { EXECUTORS };
 
@@ -87,7 +78,7 @@ const settings = {
 const settingsSchema = z.object(settings).partial();
 
 export const createTriggerSchema = settingsSchema
-  .extend({ source: z.enum(SOURCES) })
+  .extend({ source: z.enum(SOURCE_NAMES) })
   .strict();
 
 export const updateTriggerSchema = settingsSchema.strict();

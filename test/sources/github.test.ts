@@ -9,6 +9,10 @@ import {
 } from "../fakes/github-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   githubHeaders,
   type ProviderServer,
   startProviderServer,
@@ -158,6 +162,12 @@ describe("GitHub deliveries", () => {
     const again = await deliver("issues", payload, id);
     expect(first.status).toBe(202);
     expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const logged = await expectRecordedAsRetry(fg, github.id, first.body.id);
+    expect(logged.delivery_key).toBe(`id:${id}`);
+
+    const other = await deliver("issues", payload, crypto.randomUUID());
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, github.id, first.body.id);
   });
 
   it("follows up on a mention comment, ignores pull request and bot comments, and stops on @flowgate stop", async () => {

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCreated } from "../fakes/jira-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   jiraHeaders,
   type ProviderServer,
   startProviderServer,
@@ -47,7 +51,7 @@ describe("Jira Data Center deliveries", () => {
     const body = JSON.stringify(dcIssueCreated("OPS-1"));
     const answer = await fg.send(
       dc,
-      await jiraHeaders(dc.signing_secret, body, undefined),
+      await jiraHeaders(dc.signing_secret, body, null),
       body,
     );
     expect(answer.status).toBe(202);
@@ -67,20 +71,36 @@ describe("Jira Data Center deliveries", () => {
     const body = JSON.stringify(dcIssueCreated("OPS-2"));
     const first = await fg.send(
       dc,
-      await jiraHeaders(dc.signing_secret, body, undefined),
+      await jiraHeaders(dc.signing_secret, body, null),
       body,
     );
     const again = await fg.send(
       dc,
-      await jiraHeaders(dc.signing_secret, body, undefined),
+      await jiraHeaders(dc.signing_secret, body, null),
       body,
     );
     expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const logged = await expectRecordedAsRetry(fg, dc.id, first.body.id);
+    expect(logged.delivery_key).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // Another event for the same issue is another body, so a new delivery.
+    const edited = JSON.stringify({
+      ...JSON.parse(body),
+      timestamp: Date.now() + 1,
+    });
+    const other = await fg.send(
+      dc,
+      await jiraHeaders(dc.signing_secret, edited, null),
+      edited,
+    );
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const joined = await expectRecordedAsJoining(fg, dc.id, first.body.id);
+    expect(joined.delivery_key).not.toBe(logged.delivery_key);
   });
 
   it("refuses tampering, a wrong secret, no signature and a re-serialized body with 401", async () => {
     const body = JSON.stringify(dcIssueCreated("OPS-3"));
-    const headers = await jiraHeaders(dc.signing_secret, body, undefined);
+    const headers = await jiraHeaders(dc.signing_secret, body, null);
     expect(
       (await fg.send(dc, headers, body.replace("OPS-3", "OPS-4"))).status,
     ).toBe(401);
@@ -94,6 +114,21 @@ describe("Jira Data Center deliveries", () => {
       (await fg.send(dc, headers, JSON.stringify(JSON.parse(body), null, 4)))
         .status,
     ).toBe(401);
+  });
+
+  it("accepts header names in any case", async () => {
+    const body = JSON.stringify(dcIssueCreated("OPS-7"));
+    const headers = await jiraHeaders(dc.signing_secret, body, null);
+    const shouted = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name.toUpperCase(),
+        value,
+      ]),
+    );
+    expect(Object.keys(shouted)).toContain("X-HUB-SIGNATURE");
+    const answer = await fg.send(dc, shouted, body);
+    expect(answer.status).toBe(202);
+    expect(answer.body.external_reference).toBe("OPS-7");
   });
 
   it("recognizes the bot by its user name", async () => {

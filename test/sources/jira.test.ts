@@ -14,6 +14,10 @@ import {
 } from "../fakes/jira-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   jiraHeaders,
   type ProviderServer,
   startProviderServer,
@@ -194,6 +198,17 @@ describe("Jira Cloud deliveries", () => {
       expect(first.status).toBe(202);
       expect(retry.status).toBe(200);
       expect(retry.body).toMatchObject({ id: first.body.id, duplicate: true });
+      const logged = await expectRecordedAsRetry(fg, jira.id, first.body.id);
+      expect(logged.delivery_key).toBe(`id:${identifier}`);
+
+      // The same body under another identifier is a new delivery.
+      const other = await fg.send(
+        jira,
+        await jiraHeaders(jira.signing_secret, body, crypto.randomUUID()),
+        body,
+      );
+      expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+      await expectRecordedAsJoining(fg, jira.id, first.body.id);
     });
 
     it("accepts a token-only trigger's unsigned Automation request", async () => {

@@ -9,6 +9,10 @@ import {
 } from "../fakes/linear-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   linearHeaders,
   type ProviderServer,
   startProviderServer,
@@ -157,7 +161,14 @@ describe("Linear deliveries", () => {
     const delivery = crypto.randomUUID();
     const first = await deliver(payload, delivery);
     const retry = await deliver(payload, delivery);
+    expect(first.status).toBe(202);
     expect(retry.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const logged = await expectRecordedAsRetry(fg, linear.id, first.body.id);
+    expect(logged.delivery_key).toBe(`id:${delivery}`);
+
+    const other = await deliver(payload, crypto.randomUUID());
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, linear.id, first.body.id);
   });
 
   it("starts on a label added and on a move into the start status, not on other edits", async () => {
@@ -237,9 +248,14 @@ describe("Linear deliveries", () => {
       { instruction: "use the new API", author: "Alice Nguyen" },
     ]);
 
+    // The delivery names the labels it had before, so the removed id is
+    // known to be the trigger label's.
     const unlabelled = await deliver(
       linearEvent("update", "Issue", linearIssue({ number, labels: [] }), {
-        updatedFrom: { labelIds: [labels.flowgate.id] },
+        updatedFrom: {
+          labelIds: [labels.flowgate.id],
+          labels: [labels.flowgate],
+        },
       }),
     );
     expect(unlabelled.body).toMatchObject({
@@ -267,5 +283,130 @@ describe("Linear deliveries", () => {
       ),
     );
     expect(done.body).toMatchObject({ id: second.body.id, canceled: true });
+  });
+
+  it("does not cancel when another label is removed, nor when a removed id is not known to be the trigger label's", async () => {
+    const ready = {
+      id: "state-ready",
+      name: "Ready for agent",
+      type: "unstarted",
+    };
+    const number = ++numbers;
+    // Started by a move into the start status: no trigger label at all.
+    const started = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [labels.bug], state: ready }),
+        { updatedFrom: { stateId: "state-todo" } },
+      ),
+    );
+    expect(started.status).toBe(202);
+
+    const bugRemoved = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [], state: ready }),
+        { updatedFrom: { labelIds: [labels.bug.id] } },
+      ),
+    );
+    expect(bugRemoved.body.status).toBe("ignored");
+    expect((await fg.run(started.body.id)).status).toBe("queued");
+
+    // Linear's usual delivery names no removed label: the removed id may
+    // be any label's, so it cancels nothing.
+    const unnamed = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [], state: ready }),
+        { updatedFrom: { labelIds: [labels.flowgate.id] } },
+      ),
+    );
+    expect(unnamed.body.status).toBe("ignored");
+    expect((await fg.run(started.body.id)).status).toBe("queued");
+
+    const flowgateRemoved = await deliver(
+      linearEvent(
+        "update",
+        "Issue",
+        linearIssue({ number, labels: [labels.bug], state: ready }),
+        {
+          updatedFrom: {
+            labelIds: [labels.bug.id, labels.flowgate.id],
+            labels: [labels.bug, labels.flowgate],
+          },
+        },
+      ),
+    );
+    expect(flowgateRemoved.body).toMatchObject({
+      id: started.body.id,
+      canceled: true,
+    });
+    expect((await fg.run(started.body.id)).status).toBe("canceled");
+  });
+
+  it("joins a comment whose issue has no identifier to the issue's run, by the identifier in its url", async () => {
+    const number = ++numbers;
+    const started = await deliver(
+      linearEvent(
+        "create",
+        "Issue",
+        linearIssue({ number, labels: [labels.flowgate] }),
+      ),
+    );
+    expect(started.status).toBe(202);
+
+    const data = linearComment(number, "@flowgate cover the empty list");
+    const { identifier: _identifier, ...issue } = data.issue;
+    const comment = await deliver(
+      linearEvent("create", "Comment", { ...data, issue }),
+    );
+    expect(comment.body).toMatchObject({
+      id: started.body.id,
+      duplicate: true,
+      external_reference: `ENG-${number}`,
+    });
+    expect(await fg.followUps(started.body.id)).toEqual([
+      { instruction: "cover the empty list", author: "Alice Nguyen" },
+    ]);
+  });
+
+  it("refuses a comment whose issue is named only by its id, and ignores one on no issue", async () => {
+    const number = ++numbers;
+    const data = linearComment(number, "@flowgate go");
+    const { identifier: _identifier, url: _url, ...issue } = data.issue;
+    const unnamed = await deliver(
+      linearEvent("create", "Comment", { ...data, issue }),
+    );
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.errors).toHaveProperty(["data.issue.identifier"]);
+    expect(await fg.runs(issue.id)).toEqual([]);
+
+    // A comment on a project update carries no issue.
+    const { issue: _issue, issueId: _issueId, ...onProject } = data;
+    const elsewhere = await deliver(
+      linearEvent("create", "Comment", {
+        ...onProject,
+        projectUpdateId: "project-update-1",
+      }),
+    );
+    expect(elsewhere.body).toEqual({
+      status: "ignored",
+      reason: "the comment is not on an issue",
+    });
+  });
+
+  it("reads an issue's identifier from its url when identifier and team are missing", async () => {
+    const number = ++numbers;
+    const { team: _team, ...data } = linearIssue({
+      number,
+      identifier: false,
+      labels: [labels.flowgate],
+    });
+    const answer = await deliver(linearEvent("create", "Issue", data));
+    expect(answer.status).toBe(202);
+    expect(answer.body.external_reference).toBe(`ENG-${number}`);
   });
 });

@@ -30,8 +30,9 @@ export interface ProviderServer {
   followUps(
     runId: number,
   ): Promise<{ instruction: string; author: string | null }[]>;
-  /** The newest delivery of a trigger in the delivery log. */
-  lastDelivery(triggerId: number): Promise<any>;
+  /** The newest delivery of a trigger in the delivery log, of one
+   * outcome when given. */
+  lastDelivery(triggerId: number, outcome?: string): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -99,12 +100,15 @@ export async function startProviderServer(
         .where("run_id", "=", runId)
         .orderBy("id")
         .execute(),
-    async lastDelivery(triggerId) {
-      // Refused and ignored deliveries are written shortly after the answer.
+    async lastDelivery(triggerId, outcome) {
+      // Refused and ignored deliveries are written shortly after the
+      // answer, so one answered earlier may be written after an accepted
+      // one: ask for the outcome to get the newest of that kind.
       await server.app.ingress.refusals.flush();
+      const only = outcome ? `&outcome=${outcome}` : "";
       const answer = await server.admin(
         "GET",
-        `/api/v4/projects/${project.id}/workflows/deliveries?trigger_id=${triggerId}`,
+        `/api/v4/projects/${project.id}/workflows/deliveries?trigger_id=${triggerId}${only}`,
       );
       return answer.body[0];
     },
@@ -128,11 +132,12 @@ export async function githubHeaders(
 }
 
 /** Jira's admin webhooks sign as GitHub does (`sha256=<hex>`), under
- * X-Hub-Signature; GitHub's package makes the same value. */
+ * X-Hub-Signature; GitHub's package makes the same value. `identifier`
+ * null sends no X-Atlassian-Webhook-Identifier, as Data Center may. */
 export async function jiraHeaders(
   secret: string,
   body: string,
-  identifier: string | undefined = crypto.randomUUID(),
+  identifier: string | null = crypto.randomUUID(),
 ): Promise<Record<string, string>> {
   return {
     "content-type": "application/json",
@@ -142,7 +147,7 @@ export async function jiraHeaders(
 }
 
 /** Linear's scheme: hex HMAC of the body (checked against Linear's SDK
- * in linear-signing.test.ts). */
+ * in linear.test.ts, "signs the way Linear's own SDK verifies"). */
 export function linearHeaders(
   secret: string,
   body: string,

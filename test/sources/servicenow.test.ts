@@ -1,11 +1,23 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incident } from "../fakes/servicenow-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
+import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
 import {
   type ProviderServer,
   standardHeaders,
   startProviderServer,
 } from "./provider-server.ts";
+
+/** The start of the body's SHA-256, as the delivery id carries it. */
+const bodyDigest = (payload: unknown) =>
+  createHash("sha256")
+    .update(JSON.stringify(payload))
+    .digest("hex")
+    .slice(0, 32);
 
 describe("ServiceNow deliveries", () => {
   let fg: ProviderServer;
@@ -111,7 +123,87 @@ describe("ServiceNow deliveries", () => {
     ).toBe(401);
     const { "webhook-signature": _s, ...unsigned } = headers;
     expect((await fg.send(signed, unsigned, body)).status).toBe(401);
+
+    // The right token, signed with a secret that is not the trigger's.
+    const otherSecret = `whsec_${Buffer.from("another secret, 24 bytes").toString("base64")}`;
+    const wrongSecret = {
+      ...standardHeaders(otherSecret, body),
+      authorization: basic(signed.token),
+    };
+    const refused = await fg.send(signed, wrongSecret, body);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ message: "401 Unauthorized" });
+    expect((await fg.lastDelivery(signed.id)).reason).toMatch(
+      /^signature mismatch: /,
+    );
+
     expect((await fg.send(signed, headers, body)).status).toBe(202);
+  });
+
+  it("accepts header names in any case", async () => {
+    const signed = await fg.trigger("servicenow", {
+      auth: "token+signature",
+      label: "",
+    });
+    const body = JSON.stringify(incident({ number: number() }));
+    const headers = {
+      ...standardHeaders(signed.signing_secret, body),
+      authorization: basic(signed.token),
+    };
+    const shouted = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name.toUpperCase(),
+        value,
+      ]),
+    );
+    expect((await fg.send(signed, shouted, body)).status).toBe(202);
+  });
+
+  it("reads a body without instance_url or description: no ticket URL, an empty description", async () => {
+    const ref = number();
+    const {
+      instance_url: _url,
+      description: _description,
+      ...payload
+    } = incident({ number: ref });
+    const answer = await deliver(payload);
+    expect(answer.status).toBe(202);
+    const run = await fg.stored(answer.body.id);
+    expect(run.external_reference).toBe(ref);
+    expect(run.external_url).toBeNull();
+    expect(run.description).toBe("");
+    expect(run.context.acceptance_criteria).toEqual([]);
+
+    const nulls = await deliver({
+      ...incident({ number: number() }),
+      instance_url: null,
+      description: null,
+    });
+    expect(nulls.status).toBe(202);
+    expect((await fg.stored(nulls.body.id)).external_url).toBeNull();
+  });
+
+  it("keeps two different comments made in the same second apart", async () => {
+    const ref = number();
+    const started = await deliver(incident({ number: ref }));
+    const comment = (text: string) => ({
+      ...incident({ number: ref, event: "update", comment: text }),
+      sys_updated_on: "2026-12-03 10:15:07",
+    });
+    const first = await deliver(comment("@flowgate check the MX records"));
+    const next = await deliver(comment("@flowgate and the SPF record"));
+    expect(first.body).toMatchObject({ id: started.body.id, duplicate: true });
+    expect(next.body).toMatchObject({ id: started.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, now.id, started.body.id);
+    expect(await fg.followUps(started.body.id)).toEqual([
+      { instruction: "check the MX records", author: "Abel Tuter" },
+      { instruction: "and the SPF record", author: "Abel Tuter" },
+    ]);
+
+    // The first comment's message resent is still a retry.
+    await deliver(comment("@flowgate check the MX records"));
+    await expectRecordedAsRetry(fg, now.id, started.body.id);
+    expect(await fg.followUps(started.body.id)).toHaveLength(2);
   });
 
   it("accepts the generic body too", async () => {
@@ -130,7 +222,18 @@ describe("ServiceNow deliveries", () => {
     const payload = incident({ number: number() });
     const first = await deliver(payload);
     const again = await deliver(payload);
+    expect(first.status).toBe(202);
     expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+    const logged = await expectRecordedAsRetry(fg, now.id, first.body.id);
+    expect(logged.delivery_key).toBe(
+      `id:${payload.sys_id}@${payload.sys_updated_on}#${bodyDigest(payload)}`,
+    );
+
+    // The record changed again: a later sys_updated_on is a new delivery.
+    const later = { ...payload, sys_updated_on: "2026-12-03 11:30:01" };
+    const other = await deliver(later);
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, now.id, first.body.id);
   });
 
   it("starts on a move into the start status, follows up on a mention, ignores the integration user and cancels when resolved", async () => {

@@ -10,6 +10,10 @@ import {
 } from "../fakes/slack-payloads.ts";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  expectRecordedAsJoining,
+  expectRecordedAsRetry,
+} from "./delivery-log.ts";
+import {
   type ProviderServer,
   slackHeaders,
   startProviderServer,
@@ -60,6 +64,34 @@ describe("Slack's published test vector", () => {
     ).not.toThrow();
   });
 });
+
+let stamps = 0;
+
+/** An Events API delivery of one message: an app_mention, or the same
+ * message as a message.channels event. Each new message gets its own ts,
+ * which Slack gives every message in a channel. */
+function messageEvent(
+  text: string,
+  options: {
+    type?: "app_mention" | "message";
+    ts?: string;
+    user?: string;
+  } = {},
+) {
+  const payload = appMention(text, undefined, options.user);
+  const ts = options.ts ?? `1515449${600 + ++stamps}.000100`;
+  const type = options.type ?? "app_mention";
+  return {
+    ...payload,
+    event: {
+      ...payload.event,
+      type,
+      ts,
+      event_ts: ts,
+      ...(type === "message" ? { channel_type: "channel" } : {}),
+    },
+  };
+}
 
 describe("Slack requests", () => {
   let fg: ProviderServer;
@@ -127,7 +159,9 @@ describe("Slack requests", () => {
   });
 
   it("starts a run from an app mention and deduplicates Slack's retries by event_id", async () => {
-    const payload = appMention(`<@${BOT_USER}> OPS-5 rotate the logs ünïcødé`);
+    const payload = messageEvent(
+      `<@${BOT_USER}> OPS-5 rotate the logs ünïcødé`,
+    );
     const first = await event(payload);
     expect(first.status).toBe(200);
     const run = await fg.stored(first.body.id);
@@ -139,11 +173,81 @@ describe("Slack requests", () => {
       "x-slack-retry-reason": "http_timeout",
     });
     expect(retry.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsRetry(fg, slack.id, first.body.id);
+
+    // Another message about the same ticket is a new delivery.
+    const other = await event(
+      messageEvent(`<@${BOT_USER}> OPS-5 and the archives`),
+    );
+    expect(other.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsJoining(fg, slack.id, first.body.id);
+  });
+
+  it("reads only the first word as the ticket: a key later in the text is part of the instruction", async () => {
+    const answer = await command("add SHA-256 checksums to the export");
+    expect(answer.status).toBe(200);
+    const run = await fg.stored(answer.body.id);
+    expect(run.external_reference).toMatch(/^slack:T0ACME01:/);
+    expect(run.title).toBe("add SHA-256 checksums to the export");
+    expect(await fg.runs("SHA-256")).toEqual([]);
+
+    const linked = await command(
+      "https://acme.atlassian.net/browse/OPS-32 fix the export",
+    );
+    const linkedRun = await fg.stored(linked.body.id);
+    expect(linkedRun.external_reference).toBe("OPS-32");
+    expect(linkedRun.external_url).toBe(
+      "https://acme.atlassian.net/browse/OPS-32",
+    );
+    expect(linkedRun.title).toBe("fix the export");
+
+    const keyed = await command("OPS-31 compare with OPS-30");
+    const keyedRun = await fg.stored(keyed.body.id);
+    expect(keyedRun.external_reference).toBe("OPS-31");
+    expect(keyedRun.title).toBe("compare with OPS-30");
+  });
+
+  it("takes the trigger's text mention out in any case, as it detects it", async () => {
+    const answer = await event(
+      messageEvent("@Flowgate OPS-40 tidy up", { type: "message" }),
+    );
+    expect(answer.status).toBe(200);
+    const run = await fg.stored(answer.body.id);
+    expect(run.external_reference).toBe("OPS-40");
+    expect(await fg.followUps(answer.body.id)).toEqual([
+      { instruction: "tidy up", author: "U061F7AUR" },
+    ]);
+
+    const unmentioned = await event(
+      messageEvent("OPS-41 tidy up", { type: "message" }),
+    );
+    expect(unmentioned.body).toEqual({
+      status: "ignored",
+      reason: "the message does not mention Flowgate",
+    });
+  });
+
+  it("counts a mention delivered as app_mention and as message.channels once", async () => {
+    const text = `<@${BOT_USER}> OPS-50 add the index`;
+    const mention = messageEvent(text);
+    const first = await event(mention);
+    expect(first.status).toBe(200);
+    expect((await fg.stored(first.body.id)).external_reference).toBe("OPS-50");
+
+    // The same message, as the channel subscription sees it.
+    const twin = await event(
+      messageEvent(text, { type: "message", ts: mention.event.ts }),
+    );
+    expect(twin.body).toMatchObject({ id: first.body.id, duplicate: true });
+    await expectRecordedAsRetry(fg, slack.id, first.body.id);
+    expect(await fg.followUps(first.body.id)).toEqual([
+      { instruction: "add the index", author: "U061F7AUR" },
+    ]);
   });
 
   it("ignores the bot's own messages and stops a run on request", async () => {
     const own = await event(
-      appMention(`<@${BOT_USER}> OPS-6 hello`, undefined, BOT_USER),
+      messageEvent(`<@${BOT_USER}> OPS-6 hello`, { user: BOT_USER }),
     );
     expect(own.body.reason).toMatch(/bot identity/);
 

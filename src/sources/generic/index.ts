@@ -5,17 +5,14 @@ import {
   fieldErrors,
 } from "../../validation/field-errors.ts";
 import type { NormalizeResult, Source } from "../source.ts";
-import {
-  hasStandardWebhookHeaders,
-  verifyStandardWebhook,
-} from "../standard-webhooks.ts";
+import { verifyStandardWebhook } from "../standard-webhooks.ts";
 import { genericPayload } from "./payload.ts";
 
 /** Any system that can POST the generic JSON body of DESIGN.md §4.1. */
 export const genericSource: Source = {
   name: "generic",
   secretFormat: "standard-webhooks",
-  hasSignature: hasStandardWebhookHeaders,
+  secretHeaders: ["webhook-signature"],
   verifySignature: verifyStandardWebhook,
   deliveryId: (delivery) => delivery.headers["webhook-id"],
 

@@ -11,8 +11,7 @@ import { githubReporter } from "./report.ts";
 export const githubSource: Source = {
   name: "github",
   secretFormat: "text",
-  hasSignature: (delivery) =>
-    delivery.headers["x-hub-signature-256"] !== undefined,
+  secretHeaders: ["x-hub-signature-256"],
 
   verifySignature(delivery, secrets) {
     verifyHexHmac(

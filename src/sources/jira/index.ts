@@ -16,8 +16,7 @@ export function jiraFamilySource(name: "jira" | "jira_dc"): Source {
   return {
     name,
     secretFormat: "text",
-    hasSignature: (delivery) =>
-      delivery.headers["x-hub-signature"] !== undefined,
+    secretHeaders: ["x-hub-signature"],
 
     verifySignature(delivery, secrets) {
       verifyHexHmac(

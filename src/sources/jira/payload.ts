@@ -3,11 +3,16 @@ import { z } from "zod";
 // The parts of Jira's webhook payloads Flowgate reads (Cloud and Data
 // Center alike); everything else is left out.
 
+// Parsed, not just matched: the ticket's URL is built from its origin,
+// and a host with a port over 65535 matches any pattern but no parser.
 const httpUrl = z
   .string()
   .max(2048)
   .refine(
-    (value) => /^https?:\/\/[^\s/]+/i.test(value),
+    (value) =>
+      /^https?:\/\//i.test(value) &&
+      URL.canParse(value) &&
+      /^https?:$/.test(new URL(value).protocol),
     "must be an http(s) URL",
   );
 

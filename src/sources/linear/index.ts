@@ -11,8 +11,7 @@ import { verifyLinear } from "./verify.ts";
 export const linearSource: Source = {
   name: "linear",
   secretFormat: "text",
-  hasSignature: (delivery) =>
-    delivery.headers["linear-signature"] !== undefined,
+  secretHeaders: ["linear-signature"],
   verifySignature: verifyLinear,
   deliveryId: (delivery) => delivery.headers["linear-delivery"],
 

@@ -53,12 +53,16 @@ export const linearComment = z.object({
   user: z
     .object({ id: id.optional(), name: z.string().max(255).optional() })
     .nullish(),
-  issue: z.object({
-    id,
-    identifier: z.string().max(128).optional(),
-    title: z.string().max(100_000),
-    url: z.string().max(2048).nullish(),
-  }),
+  // Absent on comments that are not on an issue (project updates…).
+  issue: z
+    .object({
+      id,
+      identifier: z.string().max(128).optional(),
+      team: z.object({ key: z.string().max(64) }).nullish(),
+      title: z.string().max(100_000),
+      url: z.string().max(2048).nullish(),
+    })
+    .nullish(),
 });
 
 export type LinearEnvelope = z.output<typeof linearEnvelope>;

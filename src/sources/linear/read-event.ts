@@ -1,7 +1,9 @@
+import { Refusal } from "../../ingress/refusal.ts";
 import { parsePayload } from "../parse-payload.ts";
 import type { NormalizeResult } from "../source.ts";
 import type { TicketDraft } from "../ticket-draft.ts";
 import type { TicketEvent } from "../ticket-event.ts";
+import { type IssueNames, issueIdentifier } from "./identifier.ts";
 import {
   type LinearEnvelope,
   type LinearIssue,
@@ -27,13 +29,17 @@ export function readLinearEvent(
       return { kind: "ignored", reason: `Comment ${action} starts nothing` };
     }
     const comment = parsePayload(linearComment, envelope.data);
+    const { issue } = comment;
+    if (!issue) {
+      return { kind: "ignored", reason: "the comment is not on an issue" };
+    }
     const author = comment.user?.id ?? comment.userId ?? undefined;
     return {
       action: "commented",
       draft: {
-        externalReference: comment.issue.identifier ?? comment.issue.id,
-        externalUrl: comment.issue.url ?? undefined,
-        title: comment.issue.title,
+        externalReference: identifierOf(issue, "data.issue.identifier"),
+        externalUrl: issue.url ?? undefined,
+        title: issue.title,
         description: "",
         eventKind: `Comment.${action}`,
       },
@@ -71,36 +77,61 @@ export function readLinearEvent(
 }
 
 /**
- * Linear tells the label ids an update replaced, not their names: added
- * labels are named from the issue's current labels. A removed label's
- * name is gone, so a removal is reported as unnamed; the rules read it
- * as the trigger label's removal when the issue no longer carries it.
+ * Linear tells which labels an update replaced by id only
+ * (`updatedFrom.labelIds`). A label is named where the delivery names its
+ * id: the issue's current `labels`, or named previous labels when the
+ * sender includes them. A removed label whose id nothing names is left
+ * out: it may be any label, and reading it as the trigger label would
+ * cancel a run whenever an unrelated label goes.
+ *
+ * Known shortcoming: Linear's own deliveries name only the labels an
+ * issue still has, so removing the trigger label cancels nothing. It
+ * should be resolved from the label ids of the delivery that started
+ * the run, which needs the cancel step to compare against the run's
+ * stored context (a change to the core's cancel, outside the sources).
  */
 function labelChanges(
   issue: LinearIssue,
   before: Record<string, unknown>,
-): Pick<TicketEvent, "labelsAdded" | "unnamedLabelRemoved"> {
-  const previous = before.labelIds;
-  if (!Array.isArray(previous)) return {};
-  const now = issue.labelIds ?? [];
-  const labels = issue.labels ?? [];
-  const added = labels
-    .filter((label) => label.id && !previous.includes(label.id))
-    .map((label) => label.name);
-  const removedSome = previous.some(
-    (id) => typeof id === "string" && !now.includes(id),
-  );
-  return { labelsAdded: added, unnamedLabelRemoved: removedSome };
+): Pick<TicketEvent, "labelsAdded" | "labelsRemoved"> {
+  const previous = idsOf(before.labelIds);
+  if (previous === undefined) return {};
+  const current =
+    issue.labelIds ?? (issue.labels ?? []).flatMap((l) => l.id ?? []);
+  const names = new Map<string, string>();
+  for (const label of [
+    ...namedLabels(before.labels),
+    ...(issue.labels ?? []),
+  ]) {
+    if (label.id) names.set(label.id, label.name);
+  }
+  const named = (ids: readonly string[]) =>
+    ids.flatMap((id) => names.get(id) ?? []);
+  return {
+    labelsAdded: named(current.filter((id) => !previous.includes(id))),
+    labelsRemoved: named(previous.filter((id) => !current.includes(id))),
+  };
+}
+
+function idsOf(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.filter((id): id is string => typeof id === "string");
+}
+
+function namedLabels(value: unknown): { id?: string; name: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((label: unknown) => {
+    if (typeof label !== "object" || label === null) return [];
+    const { id, name } = label as Record<string, unknown>;
+    return typeof id === "string" && typeof name === "string"
+      ? [{ id, name }]
+      : [];
+  });
 }
 
 function draftOf(issue: LinearIssue, envelope: LinearEnvelope): TicketDraft {
-  const reference =
-    issue.identifier ??
-    (issue.team && issue.number !== undefined
-      ? `${issue.team.key}-${issue.number}`
-      : issue.id);
   return {
-    externalReference: reference,
+    externalReference: identifierOf(issue, "data.identifier"),
     externalUrl: issue.url ?? envelope.url ?? undefined,
     title: issue.title,
     description: issue.description ?? "",
@@ -111,4 +142,18 @@ function draftOf(issue: LinearIssue, envelope: LinearEnvelope): TicketDraft {
     reporter: issue.creator?.name,
     eventKind: `Issue.${envelope.action}`,
   };
+}
+
+/**
+ * The issue's identifier, which the run and every later delivery about
+ * the issue share. Its id (a UUID) is no substitute: a comment named so
+ * would never join the run of ENG-123.
+ */
+function identifierOf(issue: IssueNames, field: string): string {
+  const identifier = issueIdentifier(issue);
+  if (identifier !== undefined) return identifier;
+  const message = "is missing, and no url or team key and number name it";
+  throw new Refusal(400, `400 Bad request - ${field} ${message}`, "schema", {
+    errors: { [field]: [message] },
+  });
 }

@@ -13,15 +13,19 @@ export const slackSource: Source = {
   name: "slack",
   secretFormat: "text",
   extraMediaTypes: ["application/x-www-form-urlencoded"],
-  hasSignature: (delivery) =>
-    delivery.headers["x-slack-signature"] !== undefined,
+  secretHeaders: ["x-slack-signature"],
   verifySignature: verifySlack,
   parse: parseSlack,
 
   // Events API retries (X-Slack-Retry-Num) repeat the event_id; a slash
-  // command is never retried, and its trigger_id is unique.
+  // command is never retried, and its trigger_id is unique. A message
+  // that mentions the bot arrives twice, as app_mention and as a
+  // message.channels event with another event_id: its channel and ts
+  // name the message, so the second is a duplicate of the first.
   deliveryId(_delivery, body) {
     if (typeof body !== "object" || body === null) return undefined;
+    const message = messageKey(body as Record<string, unknown>);
+    if (message) return message;
     const { event_id: eventId, trigger_id: triggerId } = body as Record<
       string,
       unknown
@@ -37,6 +41,19 @@ export const slackSource: Source = {
   present: presentToSlack,
   reporter: slackReporter,
 };
+
+const MESSAGE_EVENTS = new Set(["app_mention", "message"]);
+
+function messageKey(body: Record<string, unknown>): string | undefined {
+  const { team_id: team, event } = body;
+  if (typeof event !== "object" || event === null) return undefined;
+  const { type, channel, ts } = event as Record<string, unknown>;
+  if (typeof type !== "string" || !MESSAGE_EVENTS.has(type)) return undefined;
+  if (typeof team !== "string" || typeof channel !== "string") return undefined;
+  if (typeof ts !== "string") return undefined;
+  const key = `message:${team}:${channel}:${ts}`;
+  return key.length <= 200 ? key : undefined;
+}
 
 /**
  * Slack wants 200 within 3 s, and shows a slash command's answer to the

@@ -1,4 +1,5 @@
 import type { Trigger } from "../../triggers/trigger.ts";
+import { mentionPattern } from "../mention-pattern.ts";
 import { parsePayload } from "../parse-payload.ts";
 import type { NormalizeResult } from "../source.ts";
 import { cut, toTicket } from "../ticket-draft.ts";
@@ -88,20 +89,18 @@ function fromRequest(asked: Asked, trigger: Trigger): NormalizeResult {
     };
   }
 
-  const request = readSlackRequest(asked.text);
-  let instruction = request.instruction;
+  // The trigger's mention is taken out, in any case (`@Flowgate tidy
+  // up`), before the first word is read as the ticket.
   const mention = trigger.mention?.trim();
-  const mentionedByText =
-    mention !== undefined &&
-    mention !== "" &&
-    instruction.toLowerCase().includes(mention.toLowerCase());
-  if (mentionedByText && mention) {
-    instruction = instruction
-      .split(mention)
-      .join(" ")
-      .replace(/\s+/g, " ")
-      .trim();
-  }
+  const mentionedByText = mention
+    ? mentionPattern(mention).test(asked.text)
+    : false;
+  const text =
+    mentionedByText && mention
+      ? asked.text.replace(mentionPattern(mention, "g"), " ")
+      : asked.text;
+  const request = readSlackRequest(text);
+  const { instruction } = request;
   if (asked.needsMention) {
     const mentionsBot = request.mentions.some((m) => m.id === bot);
     if (!mentionsBot && !mentionedByText) {
