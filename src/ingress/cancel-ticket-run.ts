@@ -13,6 +13,8 @@ export interface TicketCancel {
   externalReference: string;
   /** Why the sender's event cancels: a stop command, a closed ticket… */
   reason: string;
+  /** Cancel only a run whose ticket carried this label when admitted. */
+  onlyIfRunLabelled?: string | undefined;
   sourceIp: string;
 }
 
@@ -28,11 +30,26 @@ export async function cancelTicketRun(
   const { project, trigger, externalReference } = cancel;
   const active = await context.db
     .selectFrom("runs")
-    .select("id")
+    .select(["id", "context"])
     .where("project_id", "=", project.id)
     .where("external_reference", "=", externalReference)
     .where("status", "in", [...ACTIVE_STATUSES])
     .executeTakeFirst();
+  if (
+    active &&
+    cancel.onlyIfRunLabelled !== undefined &&
+    !carriedLabel(active.context, cancel.onlyIfRunLabelled)
+  ) {
+    return {
+      status: 200,
+      body: {
+        status: "ignored",
+        reason: `a label was removed from ${externalReference}, but its active run did not begin with the label "${cancel.onlyIfRunLabelled}"`,
+      },
+      headers: {},
+      outcome: "ignored",
+    };
+  }
   const canceled =
     active !== undefined &&
     (await cancelRun(
@@ -78,4 +95,19 @@ export async function cancelTicketRun(
     runId: active.id,
     reason: cancel.reason,
   };
+}
+
+/** Whether the ticket context stored with a run lists `label`. */
+function carriedLabel(context: unknown, label: string): boolean {
+  const stored =
+    typeof context === "string" ? (JSON.parse(context) as unknown) : context;
+  if (typeof stored !== "object" || stored === null) return false;
+  const { labels } = stored as { labels?: unknown };
+  const wanted = label.toLowerCase();
+  return (
+    Array.isArray(labels) &&
+    labels.some(
+      (name) => typeof name === "string" && name.toLowerCase() === wanted,
+    )
+  );
 }

@@ -204,6 +204,7 @@ async function decide(
       trigger,
       externalReference: normalized.externalReference,
       reason: normalized.reason,
+      onlyIfRunLabelled: normalized.onlyIfRunLabelled,
       sourceIp: request.sourceIp,
     });
   }

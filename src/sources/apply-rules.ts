@@ -12,7 +12,9 @@ import type { TicketComment, TicketEvent } from "./ticket-event.ts";
  * 3. a comment counts only when it mentions Flowgate (the trigger's
  *    `mention`, or the bot identity through the provider's own mention):
  *    "stop" cancels, anything else is a follow-up instruction;
- * 4. the trigger label removed cancels;
+ * 4. the trigger label removed cancels (when the provider names only
+ *    the labels left, a run that began with the label is canceled once
+ *    a label goes and it is no longer there);
  * 5. a created ticket starts when `label` is "" or the ticket carries it;
  *    a requested one always starts;
  * 6. an update starts when it adds the label or moves the ticket into
@@ -50,6 +52,21 @@ export function applyRules(
       kind: "cancel",
       externalReference: reference,
       reason: `the label "${label}" was removed from ${reference}`,
+    };
+  }
+  if (
+    label &&
+    event.unnamedLabelRemoved &&
+    !includes(event.draft.labels, label)
+  ) {
+    // The removed label is unnamed and the label is no longer there: it
+    // was the one removed if the run began with it, which only the run
+    // knows.
+    return {
+      kind: "cancel",
+      externalReference: reference,
+      reason: `the label "${label}" was removed from ${reference}`,
+      onlyIfRunLabelled: label,
     };
   }
 

@@ -26,7 +26,14 @@ export interface InboundDelivery {
  */
 export type NormalizeResult =
   | { kind: "ticket"; ticket: Ticket; followUp?: FollowUp }
-  | { kind: "cancel"; externalReference: string; reason: string }
+  | {
+      kind: "cancel";
+      externalReference: string;
+      reason: string;
+      /** Cancel only an active run whose ticket carried this label when
+       * it was admitted: set when the removed label may be another one. */
+      onlyIfRunLabelled?: string;
+    }
   | { kind: "ignored"; reason: string }
   | { kind: "reply"; body: Record<string, unknown>; reason: string };
 

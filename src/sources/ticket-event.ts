@@ -22,6 +22,9 @@ export interface TicketEvent {
   actorIds: readonly string[];
   labelsAdded?: readonly string[];
   labelsRemoved?: readonly string[];
+  /** A label went whose name the delivery does not give (Linear names
+   * only the labels an issue still has): it may be the trigger label. */
+  unnamedLabelRemoved?: boolean;
   /** The status the ticket moved into, when this event moved it. */
   statusChangedTo?: string | undefined;
   comment?: TicketComment;

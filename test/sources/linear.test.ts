@@ -248,14 +248,11 @@ describe("Linear deliveries", () => {
       { instruction: "use the new API", author: "Alice Nguyen" },
     ]);
 
-    // The delivery names the labels it had before, so the removed id is
-    // known to be the trigger label's.
+    // Linear's own shape: the removed label by id only. The run began
+    // with the trigger label and the label is gone, so it was removed.
     const unlabelled = await deliver(
       linearEvent("update", "Issue", linearIssue({ number, labels: [] }), {
-        updatedFrom: {
-          labelIds: [labels.flowgate.id],
-          labels: [labels.flowgate],
-        },
+        updatedFrom: { labelIds: [labels.flowgate.id] },
       }),
     );
     expect(unlabelled.body).toMatchObject({
@@ -314,8 +311,8 @@ describe("Linear deliveries", () => {
     expect(bugRemoved.body.status).toBe("ignored");
     expect((await fg.run(started.body.id)).status).toBe("queued");
 
-    // Linear's usual delivery names no removed label: the removed id may
-    // be any label's, so it cancels nothing.
+    // Linear's usual delivery names no removed label: the run did not
+    // begin with the trigger label, so an unnamed removal cancels nothing.
     const unnamed = await deliver(
       linearEvent(
         "update",

@@ -80,20 +80,16 @@ export function readLinearEvent(
  * Linear tells which labels an update replaced by id only
  * (`updatedFrom.labelIds`). A label is named where the delivery names its
  * id: the issue's current `labels`, or named previous labels when the
- * sender includes them. A removed label whose id nothing names is left
- * out: it may be any label, and reading it as the trigger label would
- * cancel a run whenever an unrelated label goes.
- *
- * Known shortcoming: Linear's own deliveries name only the labels an
- * issue still has, so removing the trigger label cancels nothing. It
- * should be resolved from the label ids of the delivery that started
- * the run, which needs the cancel step to compare against the run's
- * stored context (a change to the core's cancel, outside the sources).
+ * sender includes them. Linear's own deliveries name only the labels an
+ * issue still has, so a removed label is usually unnamed: it is reported
+ * as such, and the rules cancel a run only if the run began with the
+ * trigger label and the label is gone (apply-rules.ts), never because
+ * an unrelated label went.
  */
 function labelChanges(
   issue: LinearIssue,
   before: Record<string, unknown>,
-): Pick<TicketEvent, "labelsAdded" | "labelsRemoved"> {
+): Pick<TicketEvent, "labelsAdded" | "labelsRemoved" | "unnamedLabelRemoved"> {
   const previous = idsOf(before.labelIds);
   if (previous === undefined) return {};
   const current =
@@ -107,9 +103,11 @@ function labelChanges(
   }
   const named = (ids: readonly string[]) =>
     ids.flatMap((id) => names.get(id) ?? []);
+  const removed = previous.filter((id) => !current.includes(id));
   return {
     labelsAdded: named(current.filter((id) => !previous.includes(id))),
-    labelsRemoved: named(previous.filter((id) => !current.includes(id))),
+    labelsRemoved: named(removed),
+    unnamedLabelRemoved: removed.some((id) => !names.has(id)),
   };
 }
 
