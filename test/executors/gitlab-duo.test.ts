@@ -63,7 +63,8 @@ describe("the gitlab_duo executor", () => {
       workflow_definition: "developer/v1",
       start_workflow: true,
       environment: "web",
-      source_branch: run.branch,
+      // The branch the flow starts from, not the one it will push.
+      source_branch: "main",
       additional_context: [
         {
           Category: "issue",
@@ -78,9 +79,12 @@ describe("the gitlab_duo executor", () => {
       acceptance_criteria: ["One PDF per invoice"],
     });
 
+    // GitLab's flow pushed a branch of its own; the run says which.
     const opened = fixture.gitlab.state.mergeRequests.find(
-      (mergeRequest) => mergeRequest.source_branch === run.branch,
+      (mergeRequest) => mergeRequest.source_branch === flow?.workloadBranch,
     );
+    expect(opened).toBeDefined();
+    expect(run.branch).toBe(flow?.workloadBranch);
     expect(run.merge_request).toEqual({
       iid: opened?.iid,
       web_url: opened?.web_url,
@@ -88,6 +92,7 @@ describe("the gitlab_duo executor", () => {
     expect(eventsNamed(run, "merge_request_opened")[0]?.details).toMatchObject({
       iid: opened?.iid,
       web_url: opened?.web_url,
+      source_branch: flow?.workloadBranch,
       opened_by: "gitlab_duo",
     });
     expect(eventsNamed(run, "remote_started")[0]?.details).toMatchObject({
@@ -283,6 +288,60 @@ describe("the gitlab_duo executor", () => {
     expect(flow?.reads).toBe(reads);
   });
 
+  it("starts the flow from the branch the trigger names", async () => {
+    const fromRelease = await fixture.server.createTrigger(PROJECT_ID, {
+      executor: "gitlab_duo",
+      workflows: {
+        developer: { gitlab_duo: { source_branch: "release/2.1" } },
+      },
+    });
+
+    const run = await runTicket({}, fromRelease);
+
+    expect(run.status, run.error).toBe("succeeded");
+    const flow = fixture.remote.flows.at(-1);
+    expect(flow?.body.source_branch).toBe("release/2.1");
+    expect(flow?.body.goal).toContain("Start from `release/2.1`.");
+  });
+
+  it("finds the flow's merge request by a link to its session or by its title", async () => {
+    fixture.remote.scriptFlows(
+      { statuses: ["finished"], mergeRequestSays: "session_link" },
+      { statuses: ["finished"], mergeRequestSays: "title_only" },
+    );
+
+    for (const says of ["session_link", "title_only"]) {
+      const run = await runTicket();
+      const flow = fixture.remote.flows.at(-1);
+      const opened = fixture.gitlab.state.mergeRequests.find(
+        (mergeRequest) => mergeRequest.source_branch === flow?.workloadBranch,
+      );
+      expect(run.status, `${says}: ${run.error}`).toBe("succeeded");
+      expect(run.merge_request?.iid, says).toBe(opened?.iid);
+    }
+  });
+
+  it("fails the run, naming the line to add, when the finished flow opened no merge request", async () => {
+    fixture.remote.scriptFlows({
+      statuses: ["finished"],
+      opensMergeRequest: false,
+    });
+    // Earlier runs' flows left open merge requests: none is this flow's.
+    const earlier = fixture.gitlab.state.mergeRequests.filter(
+      (mergeRequest) => mergeRequest.state === "opened",
+    );
+    expect(earlier.length).toBeGreaterThan(0);
+
+    const run = await runTicket();
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toContain(
+      "finished, but GitLab shows no open merge request",
+    );
+    expect(run.error).toContain(`Flowgate run ${run.id}, request`);
+    expect(run.merge_request).toBeNull();
+  });
+
   it("keeps the ticket's text inside the goal's untrusted block", async () => {
     const title = "Refund Button For Orders";
     const description =
@@ -309,7 +368,16 @@ describe("the gitlab_duo executor", () => {
     expect(outside).not.toContain(title);
     expect(outside).not.toContain(description);
     expect(outside).not.toContain("One PDF per invoice");
-    expect(outside).toContain(`\`${run.branch}\``);
+    expect(outside).toContain("Start from `main`.");
+    const [, key] = /request ([\w-]+)/.exec(goal) ?? [];
+    expect(outside).toContain(
+      `end with this line exactly: Flowgate run ${run.id}, request ${key}`,
+    );
+    expect(outside).toMatch(
+      new RegExp(
+        `named \`ai/${run.external_reference}-refund-button-for-orders\``,
+      ),
+    );
   });
 
   it("starts the flow and privileges the trigger's workflow definition names", async () => {

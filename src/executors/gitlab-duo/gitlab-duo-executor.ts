@@ -6,7 +6,6 @@ import type {
   RemoteExecutionResult,
   RemoteExecutor,
 } from "../executor.ts";
-import { findMergeRequest } from "../remote/find-merge-request.ts";
 import {
   type FollowOptions,
   followRemoteWork,
@@ -15,6 +14,7 @@ import { type GitLabAccess, gitlabTargetOf } from "../remote/gitlab-target.ts";
 import { guarded, type RunErrorContext } from "../remote/run-error.ts";
 import { type RemoteWorkRef, startOnce } from "../remote/start-once.ts";
 import { duoHints } from "./duo-hints.ts";
+import { findFlowMergeRequest } from "./find-flow-merge-request.ts";
 import { flowContext, flowGoal, requestMarker } from "./flow-goal.ts";
 import { FlowStatusReader } from "./flow-status.ts";
 import { createFlow, findFlowByMarker, flowUrl } from "./flows-api.ts";
@@ -42,7 +42,8 @@ export interface GitLabDuoExecutorOptions extends GitLabAccess {
  * A GitLab Duo Agent Platform flow (by default `developer/v1`) does the
  * work on GitLab: Flowgate starts it with the ticket as its goal, follows
  * its status until it finishes, then attaches the merge request it
- * opened from the run's branch (docs/gitlab-executors.md).
+ * opened, found by the marker its goal asked the description to carry
+ * (docs/gitlab-executors.md).
  */
 export class GitLabDuoExecutor implements RemoteExecutor {
   readonly name = "gitlab_duo";
@@ -66,6 +67,7 @@ export class GitLabDuoExecutor implements RemoteExecutor {
     });
     const url = (id: number) => flowUrl(config.baseUrl, project.path, id);
     const ref = (id: number): RemoteWorkRef => ({ id, url: url(id) });
+    const sourceBranch = settings?.sourceBranch ?? project.defaultBranch;
 
     const flow = await guarded(errors("Starting a GitLab Duo flow"), () =>
       startOnce({
@@ -79,11 +81,11 @@ export class GitLabDuoExecutor implements RemoteExecutor {
               api,
               {
                 project_id: String(config.projectId),
-                goal: flowGoal(input, key),
+                goal: flowGoal(input, key, sourceBranch),
                 workflow_definition: definition,
                 start_workflow: true,
                 environment: "web",
-                source_branch: input.branch,
+                source_branch: sourceBranch,
                 ...(settings?.agentPrivileges
                   ? { agent_privileges: settings.agentPrivileges }
                   : {}),
@@ -149,21 +151,29 @@ export class GitLabDuoExecutor implements RemoteExecutor {
       );
     }
 
-    // TODO: a flow that pushes to a branch of its own instead of the one
-    // its goal names opens its merge request from there, and the run
-    // fails saying none came from the run's branch. Newer GitLab links a
-    // flow to the merge requests it made (GraphQL); reading that link
-    // would find it whatever the branch.
+    const marker = requestMarker(runId, flow.requestKey);
     const mergeRequest = await guarded(
       errors("Looking for the GitLab Duo flow's merge request"),
-      () => findMergeRequest(api, config.projectId, input.branch, signal),
+      () =>
+        findFlowMergeRequest(
+          api,
+          {
+            projectId: config.projectId,
+            marker,
+            flowUrl: flow.url ?? url(flow.id),
+            externalReference: input.ticket.externalReference,
+            since: flow.startedAt,
+          },
+          signal,
+        ),
     );
     if (!mergeRequest) {
       throw new FatalJobError(
-        `${where} finished, but no open merge request comes from the ` +
-          `branch ${input.branch}: see what the flow did in GitLab; open ` +
-          "the merge request from that branch and retry the run to " +
-          "attach it",
+        `${where} finished, but GitLab shows no open merge request it ` +
+          `opened (none whose description carries "${marker}" or links ` +
+          "the session): see what the flow did in GitLab; open the " +
+          "merge request, put that line in its description, and retry " +
+          "the run to attach it",
       );
     }
     return {

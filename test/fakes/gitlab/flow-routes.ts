@@ -18,6 +18,10 @@ export interface RemoteScript {
   humanStatus?: string;
   errors?: string[];
   opensMergeRequest?: boolean;
+  /** How a flow's merge request shows it is the flow's: the goal's
+   * marker line in its description (what the goal asks, the default),
+   * a link to the session, or only the ticket's reference as its title. */
+  mergeRequestSays?: "marker" | "session_link" | "title_only";
 }
 
 export interface FakeFlow {
@@ -26,6 +30,9 @@ export interface FakeFlow {
   userId: number;
   /** The body of the POST that created it, as sent. */
   body: Record<string, any>;
+  /** GitLab's working ref of the flow, made from `source_branch` (or
+   * the default branch when that does not name a branch). */
+  workloadBranch: string;
   script: RemoteScript;
   reads: number;
   status: string;
@@ -63,16 +70,20 @@ export interface FakeProjectOptions {
 }
 
 const DEFAULT_SCRIPT: RemoteScript = { statuses: ["running", "finished"] };
+const MARKER = /Flowgate run \d+, request [\w-]+/;
 const DEFAULT_PIPELINE: RemoteScript = { statuses: ["running", "success"] };
 
 /**
  * The remote executors' GitLab, over the fake core: the Flows API (201
  * with the new flow; 403 for a user without a Duo seat), a flow's
  * status over GraphQL answering its script read by read, the merge
- * requests list by source branch, and the pipeline trigger and pipeline
- * reads. A flow that reaches `finished`, or a pipeline `success`, opens
- * a merge request from its source branch in `fake.state.mergeRequests`,
- * as a Duo flow or an agent's CI job would.
+ * requests list (by source branch, state and creation time), and the
+ * pipeline trigger and pipeline reads. A flow that reaches `finished`
+ * opens a merge request as GitLab's Developer flow does: from a branch
+ * of its own (`workloads/<hash>`), never from the `source_branch` it
+ * was started from; its description carries the goal's marker line (or
+ * what the script says). A pipeline that reaches `success` opens one
+ * from FLOWGATE_SOURCE_BRANCH, as the documented job does.
  */
 export function addFlowRoutes(
   fake: FakeGitLab,
@@ -88,8 +99,15 @@ export function addFlowRoutes(
 
   const accessOf = (user: FakeGitLabUser | undefined) =>
     user?.access[project.id] ?? 0;
+  // When each merge request was made, for `created_after`; those made
+  // by other routes count as made before any flow.
+  const createdAt = new Map<number, Date>();
 
-  const openMergeRequest = (sourceBranch: string, title: string) => {
+  const openMergeRequest = (
+    sourceBranch: string,
+    title: string,
+    description = "",
+  ) => {
     const own = fake.state.mergeRequests.filter(
       (one) => one.project_id === project.id,
     );
@@ -99,7 +117,7 @@ export function addFlowRoutes(
       iid,
       project_id: project.id,
       title,
-      description: "",
+      description,
       source_branch: sourceBranch,
       target_branch: defaultBranch,
       state: "opened",
@@ -109,21 +127,38 @@ export function addFlowRoutes(
       notes: [],
     };
     fake.state.mergeRequests.push(mergeRequest);
+    createdAt.set(mergeRequest.id, new Date());
+  };
+
+  /** What a finished flow opens, from its working branch. */
+  const openFlowMergeRequest = (flow: FakeFlow) => {
+    const says = flow.script.mergeRequestSays ?? "marker";
+    const reference = ticketReference(flow.body);
+    const session = `${fake.url}/${project.path}/-/automate/agent-sessions/${flow.id}`;
+    const description =
+      says === "marker"
+        ? `Implements the ticket.\n\n${MARKER.exec(String(flow.body.goal))?.[0] ?? ""}`
+        : says === "session_link"
+          ? `Opened by the GitLab Duo session ${session}.`
+          : "Implements the ticket.";
+    openMergeRequest(
+      flow.workloadBranch,
+      `Draft: ${reference}: Work of flow ${flow.id}`,
+      description,
+    );
   };
 
   /** One status read: the script's next status, and its side effect. */
   const advance = (
     work: FakeFlow | FakePipeline,
     succeeded: string,
-    sourceBranch: string,
+    open: () => void,
   ) => {
     const { statuses } = work.script;
     const next = statuses[Math.min(work.reads, statuses.length - 1)];
     work.reads += 1;
     if (next && next !== work.status && next === succeeded) {
-      if (work.script.opensMergeRequest !== false) {
-        openMergeRequest(sourceBranch, `Work of ${work.id}`);
-      }
+      if (work.script.opensMergeRequest !== false) open();
     }
     work.status = next ?? work.status;
   };
@@ -146,11 +181,13 @@ export function addFlowRoutes(
       if (typeof body.goal !== "string" || body.goal === "") {
         return { status: 400, body: { error: "goal is missing" } };
       }
+      const id = fake.state.nextId++;
       const flow: FakeFlow = {
-        id: fake.state.nextId++,
+        id,
         projectId: project.id,
         userId: user.id,
         body,
+        workloadBranch: `workloads/${(0xa11ce000 + id).toString(16)}`,
         script: flowScripts.shift() ?? DEFAULT_SCRIPT,
         reads: 0,
         status: "created",
@@ -182,7 +219,7 @@ export function addFlowRoutes(
           query: {
             duoWorkflowWorkflows: (args) =>
               workflowConnection(args, user, flows, (flow) =>
-                advance(flow, "finished", String(flow.body.source_branch)),
+                advance(flow, "finished", () => openFlowMergeRequest(flow)),
               ),
           },
           mutation: {},
@@ -201,9 +238,16 @@ export function addFlowRoutes(
         return { status: 404, body: { message: "404 Project Not Found" } };
       }
       const branch = url.searchParams.get("source_branch");
+      const state = url.searchParams.get("state") ?? "all";
+      const after = url.searchParams.get("created_after");
+      const since = after === null ? undefined : new Date(after);
       const found = fake.state.mergeRequests
         .filter((one) => one.project_id === project.id)
         .filter((one) => branch === null || one.source_branch === branch)
+        .filter((one) => state === "all" || one.state === state)
+        .filter(
+          (one) => since === undefined || (createdAt.get(one.id) ?? 0) >= since,
+        )
         .sort((a, b) => b.iid - a.iid);
       return { status: 200, body: found.map(({ notes: _, ...one }) => one) };
     },
@@ -266,10 +310,11 @@ export function addFlowRoutes(
         return { status: 200, body: variables };
       }
       if (!pipeline.canceledByApi) {
-        advance(
-          pipeline,
-          "success",
-          pipeline.variables.FLOWGATE_SOURCE_BRANCH ?? "",
+        advance(pipeline, "success", () =>
+          openMergeRequest(
+            pipeline.variables.FLOWGATE_SOURCE_BRANCH ?? "",
+            `Work of ${pipeline.id}`,
+          ),
         );
       }
       return { status: 200, body: pipelineJson(pipeline) };
@@ -377,4 +422,16 @@ function pipelineJson(pipeline: FakePipeline) {
     ref: pipeline.ref,
     web_url: pipeline.webUrl,
   };
+}
+
+/** The ticket's reference from a flow's additional context. */
+function ticketReference(body: Record<string, any>): string {
+  const [issue] = Array.isArray(body.additional_context)
+    ? body.additional_context
+    : [];
+  try {
+    return String(JSON.parse(issue?.Content ?? "{}").external_reference);
+  } catch {
+    return "unknown";
+  }
 }
