@@ -26,6 +26,8 @@ export interface GitLabExecutorFixture {
   server: TestServer;
   gitlab: FakeGitLab;
   remote: FakeRemoteWork;
+  /** The project's webhook secret, shown once at registration. */
+  webhookSecret: string;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startGitLabExecutorFixture(): Promise<GitLabExecutorFixtur
     server,
     gitlab,
     remote,
+    webhookSecret: created.body.webhook_secret,
     async close() {
       await server.close();
       await gitlab.close();

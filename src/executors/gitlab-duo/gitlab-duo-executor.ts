@@ -11,10 +11,12 @@ import {
   followRemoteWork,
 } from "../remote/follow-remote-work.ts";
 import { type GitLabAccess, gitlabTargetOf } from "../remote/gitlab-target.ts";
+import type { RemoteWakeups } from "../remote/remote-wakeups.ts";
 import { guarded, type RunErrorContext } from "../remote/run-error.ts";
 import { type RemoteWorkRef, startOnce } from "../remote/start-once.ts";
 import { duoHints } from "./duo-hints.ts";
 import { findFlowMergeRequest } from "./find-flow-merge-request.ts";
+import { clientReference, flowWakeKey } from "./flow-callback.ts";
 import { flowContext, flowGoal, requestMarker } from "./flow-goal.ts";
 import { FlowStatusReader } from "./flow-status.ts";
 import { createFlow, findFlowByMarker, flowUrl } from "./flows-api.ts";
@@ -36,6 +38,8 @@ export interface GitLabDuoExecutorOptions extends GitLabAccess {
   now: Clock;
   /** Pacing of status reads; tests shorten it. */
   delays?: FollowOptions["delays"];
+  /** Flow callbacks cut the pause between status reads short. */
+  wakeups?: RemoteWakeups | undefined;
 }
 
 /**
@@ -90,6 +94,12 @@ export class GitLabDuoExecutor implements RemoteExecutor {
                   ? { agent_privileges: settings.agentPrivileges }
                   : {}),
                 additional_context: flowContext(input),
+                ...(settings?.callbackHookId
+                  ? {
+                      callback_hook_id: settings.callbackHookId,
+                      client_reference: clientReference(runId),
+                    }
+                  : {}),
               },
               signal,
             ),
@@ -107,6 +117,7 @@ export class GitLabDuoExecutor implements RemoteExecutor {
     );
 
     const reader = new FlowStatusReader(api, flow.id);
+    const { wakeups } = this.#options;
     const outcome = await guarded(errors("Following a GitLab Duo flow"), () =>
       followRemoteWork({
         db,
@@ -122,6 +133,10 @@ export class GitLabDuoExecutor implements RemoteExecutor {
         actionFor: (status) =>
           ACTIONS[status.status] ?? "act on the flow in GitLab",
         delays: this.#options.delays,
+        pause:
+          wakeups &&
+          ((ms, pauseSignal) =>
+            wakeups.pause(flowWakeKey(flow.id), ms, pauseSignal)),
       }),
     );
     // TODO: a canceled run, or one that gave up waiting, leaves the flow

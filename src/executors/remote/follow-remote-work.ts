@@ -34,6 +34,11 @@ export interface FollowOptions {
   /** What a person must do in GitLab, for the `action_required` event. */
   actionFor(status: WorkStatus): string;
   delays?: { firstMs: number; maxMs: number } | undefined;
+  /** Pauses between reads, cut short by news of the work (a GitLab
+   * callback); answers the news. A plain timer when absent. */
+  pause?:
+    | ((ms: number, signal: AbortSignal) => Promise<string | undefined>)
+    | undefined;
 }
 
 export type FollowOutcome =
@@ -51,7 +56,9 @@ export type FollowOutcome =
  * once, then after 1 s, doubling to 15 s between reads (from the start
  * again after each change). Each change goes to the run's timeline,
  * and a wait for a person as `action_required` with what to do where.
- * The run's abort signal ends the wait between reads.
+ * The run's abort signal ends the wait between reads, and news of the
+ * work (a GitLab flow callback) ends it early: the status change read
+ * after it says so (`after_callback`).
  */
 export async function followRemoteWork(
   options: FollowOptions,
@@ -65,6 +72,7 @@ export async function followRemoteWork(
   let waitedMs = 0;
   let lastRead = now().getTime();
   let lastPhase: WorkPhase = "working";
+  let news: string | undefined;
 
   for (;;) {
     signal.throwIfAborted();
@@ -78,7 +86,7 @@ export async function followRemoteWork(
     lastPhase = status.phase;
 
     if (status.status !== previous) {
-      await noteChange(options, status);
+      await noteChange(options, status, news);
       previous = status.status;
       pause = firstMs;
       // A new question for a person gets the whole time again.
@@ -104,14 +112,17 @@ export async function followRemoteWork(
       };
     }
 
-    await delay(pause, undefined, { signal });
-    pause = Math.min(pause * 2, maxMs);
+    news = options.pause
+      ? await options.pause(pause, signal)
+      : await delay(pause, undefined, { signal });
+    pause = news === undefined ? Math.min(pause * 2, maxMs) : firstMs;
   }
 }
 
 async function noteChange(
   options: FollowOptions,
   status: WorkStatus,
+  news: string | undefined,
 ): Promise<void> {
   const at = options.now();
   const { executor, work } = options;
@@ -124,7 +135,7 @@ async function noteChange(
   await recordTimelineEvent(options.db, options.runId, {
     kind: "remote_status",
     at,
-    details: about,
+    details: { ...about, ...(news ? { after_callback: news } : {}) },
   });
   if (status.phase !== "waiting") return;
   await recordTimelineEvent(options.db, options.runId, {

@@ -51,9 +51,22 @@ export interface FakePipeline {
   webUrl: string;
 }
 
+/** A webhook with "Send Duo flow events" on, by its GitLab id. */
+export interface FakeCallbackHook {
+  url: string;
+  /** The webhook's secret token, sent as X-Gitlab-Token. */
+  token: string;
+}
+
 export interface FakeRemoteWork {
   flows: FakeFlow[];
   pipelines: FakePipeline[];
+  callbackHooks: Map<number, FakeCallbackHook>;
+  /** Makes the flow's next status read answer `finished`. */
+  finish(flow: FakeFlow): void;
+  /** Sends a flow event to the flow's callback webhook, as GitLab's
+   * Ai::Messaging::WebhookDeliveryWorker does; answers the status. */
+  sendCallback(flow: FakeFlow, event: string): Promise<number>;
   /** Users without a GitLab Duo seat: the Flows API answers them 403. */
   seatless: Set<number>;
   /** Scripts for the next flows, one each; then `defaultScript`. */
@@ -94,6 +107,7 @@ export function addFlowRoutes(
   const flowScripts: RemoteScript[] = [];
   const pipelineScripts: RemoteScript[] = [];
   const seatless = new Set<number>();
+  const callbackHooks = new Map<number, FakeCallbackHook>();
   const defaultBranch = project.defaultBranch ?? "main";
   const projectPath = `/api/v4/projects/${project.id}`;
 
@@ -180,6 +194,20 @@ export function addFlowRoutes(
       }
       if (typeof body.goal !== "string" || body.goal === "") {
         return { status: 400, body: { error: "goal is missing" } };
+      }
+      if (
+        body.callback_hook_id !== undefined &&
+        !callbackHooks.has(Number(body.callback_hook_id))
+      ) {
+        return {
+          status: 400,
+          body: {
+            message:
+              "400 Bad request - callback_hook_id does not reference a " +
+              "webhook with Duo flow callbacks enabled in this project or " +
+              "its ancestor groups",
+          },
+        };
       }
       const id = fake.state.nextId++;
       const flow: FakeFlow = {
@@ -339,10 +367,52 @@ export function addFlowRoutes(
     },
   });
 
+  const sendCallback = async (flow: FakeFlow, event: string) => {
+    const hook = callbackHooks.get(Number(flow.body.callback_hook_id));
+    if (!hook) throw new Error(`flow ${flow.id} has no callback webhook`);
+    const eventId = `${flow.id}-${event}-event`;
+    const answer = await fetch(hook.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-gitlab-event": "Duo Flow Callback",
+        "x-gitlab-token": hook.token,
+        "idempotency-key": eventId,
+      },
+      body: JSON.stringify({
+        object_kind: "duo_workflow",
+        version: "1",
+        event,
+        event_id: eventId,
+        ...(flow.body.client_reference
+          ? { client_reference: flow.body.client_reference }
+          : {}),
+        ...(event === "flow.completed" ? { result: { message: "Done" } } : {}),
+        project: { id: project.id, path_with_namespace: project.path },
+        workflow: {
+          id: flow.id,
+          status: flow.status,
+          web_url: `${fake.url}/${project.path}/-/automate/agent-sessions/${flow.id}`,
+        },
+      }),
+    });
+    await answer.arrayBuffer();
+    return answer.status;
+  };
+
   return {
     flows,
     pipelines,
     seatless,
+    callbackHooks,
+    finish: (flow) => {
+      const { statuses } = flow.script;
+      flow.script = {
+        ...flow.script,
+        statuses: [...statuses.slice(0, flow.reads), "finished"],
+      };
+    },
+    sendCallback,
     scriptFlows: (...scripts) => {
       flowScripts.push(...scripts);
     },
