@@ -244,7 +244,12 @@ function createWorker(
   });
   // The GitLab executors call GitLab through the app's outbound client,
   // so an instance URL obeys FLOWGATE_OUTBOUND_* like every other.
-  const gitlab = { db: store.db, secretBox: secrets.secretBox, http: outbound };
+  const gitlab = {
+    db: store.db,
+    secretBox: secrets.secretBox,
+    http: outbound,
+    reporting: { publicUrl: config.publicUrl, onReports: secrets.onReports },
+  };
   const duo = { wakeups: secrets.remoteWakeups };
   const executors = new Map<string, AnyExecutor>([
     ["agent", agent],

@@ -1,7 +1,9 @@
 /** The run changes that report back to the ticket (issue 6), in the
- * order a run goes through them. */
+ * order a run goes through them; `action_required` (issue 7) when work
+ * on GitLab waits for a person there. */
 export const SYNC_EVENTS = [
   "started",
+  "action_required",
   "merge_request_opened",
   "succeeded",
   "failed",

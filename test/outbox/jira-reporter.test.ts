@@ -498,6 +498,7 @@ function runReport(event: SyncEvent): RunReport {
     runUrl: RUN_URL,
     status: {
       started: "running",
+      action_required: "running",
       merge_request_opened: "running",
       succeeded: "succeeded",
       failed: "failed",

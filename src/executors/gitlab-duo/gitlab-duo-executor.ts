@@ -133,6 +133,7 @@ export class GitLabDuoExecutor implements RemoteExecutor {
         actionFor: (status) =>
           ACTIONS[status.status] ?? "act on the flow in GitLab",
         delays: this.#options.delays,
+        reporting: this.#options.reporting,
         pause:
           wakeups &&
           ((ms, pauseSignal) =>

@@ -126,6 +126,7 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
         waitingLimitMs: WAIT_FOR_PEOPLE_MS,
         actionFor: () => "play the pipeline's manual job in GitLab",
         delays: this.#options.delays,
+        reporting: this.#options.reporting,
       }),
     );
     const outcome = await following.catch(async (error: unknown) => {
