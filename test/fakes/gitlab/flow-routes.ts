@@ -44,7 +44,13 @@ export interface FakePipeline {
   id: number;
   projectId: number;
   ref: string;
+  /** `trigger` (the trigger API) or `api` (`POST …/pipeline`). */
+  source: "trigger" | "api";
   variables: Record<string, string>;
+  /** Each variable's `variable_type`: `env_var` or `file`. */
+  variableTypes: Record<string, string>;
+  /** Who created it: the token's user; none for a trigger. */
+  userId: number | undefined;
   script: RemoteScript;
   reads: number;
   status: string;
@@ -90,8 +96,9 @@ const DEFAULT_PIPELINE: RemoteScript = { statuses: ["running", "success"] };
  * The remote executors' GitLab, over the fake core: the Flows API (201
  * with the new flow; 403 for a user without a Duo seat), a flow's
  * status over GraphQL answering its script read by read, the merge
- * requests list (by source branch, state and creation time), and the
- * pipeline trigger and pipeline reads. A flow that reaches `finished`
+ * requests list (by source branch, state and creation time), pipeline
+ * creation (the trigger API, and `POST …/pipeline` with file variables)
+ * and pipeline reads. A flow that reaches `finished`
  * opens a merge request as GitLab's Developer flow does: from a branch
  * of its own (`workloads/<hash>`), never from the `source_branch` it
  * was started from; its description carries the goal's marker line (or
@@ -297,7 +304,67 @@ export function addFlowRoutes(
         id,
         projectId: project.id,
         ref: sent.ref,
+        source: "trigger",
         variables: sent.variables,
+        variableTypes: Object.fromEntries(
+          Object.keys(sent.variables).map((key) => [key, "env_var"]),
+        ),
+        userId: undefined,
+        script: pipelineScripts.shift() ?? DEFAULT_PIPELINE,
+        reads: 0,
+        status: "created",
+        webUrl: `${fake.url}/${project.path}/-/pipelines/${id}`,
+      };
+      pipelines.push(pipeline);
+      return { status: 201, body: pipelineJson(pipeline) };
+    },
+  });
+
+  // `POST /projects/:id/pipeline`: as the token's user (Developer), with
+  // `variables: [{key, value, variable_type}]`; 400 without a ref.
+  fake.route({
+    method: "POST",
+    pattern: new RegExp(`^${projectPath}/pipeline$`),
+    handle: ({ request, user }) => {
+      if (accessOf(user) < REPORTER) {
+        return { status: 404, body: { message: "404 Project Not Found" } };
+      }
+      if (accessOf(user) < DEVELOPER) {
+        return { status: 403, body: { message: "403 Forbidden" } };
+      }
+      const body = (request.json ?? {}) as Record<string, any>;
+      if (typeof body.ref !== "string" || body.ref === "") {
+        return { status: 400, body: { error: "ref is missing" } };
+      }
+      const sent = Array.isArray(body.variables) ? body.variables : [];
+      const badType = sent.find(
+        (one: any) =>
+          one.variable_type !== undefined &&
+          one.variable_type !== "env_var" &&
+          one.variable_type !== "file",
+      );
+      if (badType) {
+        return {
+          status: 400,
+          body: { message: { variable_type: ["is not included in the list"] } },
+        };
+      }
+      const id = fake.state.nextId++;
+      const pipeline: FakePipeline = {
+        id,
+        projectId: project.id,
+        ref: body.ref,
+        source: "api",
+        variables: Object.fromEntries(
+          sent.map((one: any) => [String(one.key), String(one.value)]),
+        ),
+        variableTypes: Object.fromEntries(
+          sent.map((one: any) => [
+            String(one.key),
+            String(one.variable_type ?? "env_var"),
+          ]),
+        ),
+        userId: user?.id,
         script: pipelineScripts.shift() ?? DEFAULT_PIPELINE,
         reads: 0,
         status: "created",
@@ -316,8 +383,10 @@ export function addFlowRoutes(
         return { status: 404, body: { message: "404 Project Not Found" } };
       }
       const ref = url.searchParams.get("ref");
+      const source = url.searchParams.get("source");
       const found = pipelines
         .filter((one) => ref === null || one.ref === ref)
+        .filter((one) => source === null || one.source === source)
         .sort((a, b) => b.id - a.id);
       return { status: 200, body: found.map(pipelineJson) };
     },
@@ -333,7 +402,11 @@ export function addFlowRoutes(
       }
       if (match[2]) {
         const variables = Object.entries(pipeline.variables).map(
-          ([key, value]) => ({ key, value, variable_type: "env_var" }),
+          ([key, value]) => ({
+            key,
+            value,
+            variable_type: pipeline.variableTypes[key] ?? "env_var",
+          }),
         );
         return { status: 200, body: variables };
       }
@@ -488,7 +561,7 @@ function pipelineJson(pipeline: FakePipeline) {
     iid: pipeline.id,
     project_id: pipeline.projectId,
     status: pipeline.status,
-    source: "trigger",
+    source: pipeline.source,
     ref: pipeline.ref,
     web_url: pipeline.webUrl,
   };
