@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  API_TOKEN,
   eventsNamed,
+  expectTokenOnlyInAuthHeader,
   type GitLabExecutorFixture,
   PROJECT_ID,
   runOf,
@@ -189,6 +191,60 @@ describe("the gitlab_duo executor", () => {
     expect(run.error).toContain('"developer/v1" flow enabled');
     expect(eventsNamed(run, "retry_scheduled")).toEqual([]);
     expect(flowPosts()).toBe(posts + 1);
+  });
+
+  it.each([
+    {
+      status: 401,
+      body: { message: "401 Unauthorized" },
+      says: ["GitLab answered 401", "forge.token, which needs the api scope"],
+    },
+    {
+      status: 404,
+      body: { message: "404 Project Not Found" },
+      says: ["GitLab answered 404", "no Flows API", "instance's version"],
+    },
+    {
+      status: 422,
+      body: { message: "Workflow definition is not supported" },
+      says: [
+        "GitLab answered 422",
+        "Workflow definition is not supported",
+        'GitLab refused the flow "developer/v1" or its input',
+      ],
+    },
+  ])(
+    "fails the run at once with what to fix when GitLab answers $status",
+    async ({ status, body, says }) => {
+      fixture.gitlab.fault(
+        { method: "POST", path: /^\/api\/v4\/ai\/duo_workflows\/workflows$/ },
+        { status, body },
+      );
+      const flows = fixture.remote.flows.length;
+
+      const run = await runTicket();
+
+      expect(run.status).toBe("failed");
+      for (const part of says) expect(run.error).toContain(part);
+      expect(run.error).toContain("docs/gitlab-executors.md");
+      expect(run.error).not.toContain(API_TOKEN);
+      expect(eventsNamed(run, "retry_scheduled")).toEqual([]);
+      expect(fixture.remote.flows.length).toBe(flows);
+    },
+  );
+
+  it("sends the project's token only as its authentication header, and no log or run shows it", async () => {
+    expect(flowPosts()).toBeGreaterThan(0);
+
+    expectTokenOnlyInAuthHeader(fixture, API_TOKEN);
+    const runs = await fixture.server.admin(
+      "GET",
+      `/api/v4/projects/${PROJECT_ID}/workflows/runs?per_page=100`,
+    );
+    for (const listed of runs.body as { id: number }[]) {
+      const run = await runOf(fixture.server, listed.id);
+      expect(JSON.stringify(run)).not.toContain(API_TOKEN);
+    }
   });
 
   it("starts exactly one flow when the create's answer is lost", async () => {
