@@ -11,6 +11,7 @@ import { AgentExecutor } from "./executors/agent/agent-executor.ts";
 import type { AnyExecutor } from "./executors/executor.ts";
 import { GitLabDuoExecutor } from "./executors/gitlab-duo/gitlab-duo-executor.ts";
 import { GitLabPipelineExecutor } from "./executors/gitlab-pipeline/gitlab-pipeline-executor.ts";
+import { RemoteWakeups } from "./executors/remote/remote-wakeups.ts";
 import { ForgeRegistry } from "./forges/forge-registry.ts";
 import { GitLabForge } from "./forges/gitlab/gitlab-forge.ts";
 import { readGitLabConfig } from "./forges/gitlab/gitlab-project-config.ts";
@@ -66,6 +67,8 @@ export interface App {
   outbound: OutboundHttp;
   /** Sends reporting-back messages; absent in an api-only process. */
   dispatcher: Dispatcher | undefined;
+  /** GitLab flow callbacks wake the flow's follower through it. */
+  remoteWakeups: RemoteWakeups;
   now: Clock;
   close(): Promise<void>;
 }
@@ -136,6 +139,7 @@ export async function createApp(
     config.role === "api"
       ? undefined
       : new Dispatcher({ db, secretBox, http: outbound, logger, now });
+  const remoteWakeups = new RemoteWakeups();
   const worker =
     config.role === "api"
       ? undefined
@@ -143,6 +147,7 @@ export async function createApp(
           secretBox,
           instanceSecrets: instanceSecrets(config, secrets),
           onReports: () => dispatcher?.wake(),
+          remoteWakeups,
         });
 
   // SQLite commits on a thread of its own (admission-thread.ts); a
@@ -215,6 +220,7 @@ export async function createApp(
     worker,
     outbound,
     dispatcher,
+    remoteWakeups,
     now,
     async close() {
       await listener?.stop();
@@ -240,6 +246,7 @@ function createWorker(
     secretBox: SecretBox;
     instanceSecrets: string[];
     onReports: () => void;
+    remoteWakeups: RemoteWakeups;
   },
 ): Worker {
   const agent = new AgentExecutor({
@@ -254,10 +261,16 @@ function createWorker(
   });
   // The GitLab executors call GitLab through the app's outbound client,
   // so an instance URL obeys FLOWGATE_OUTBOUND_* like every other.
-  const gitlab = { db: store.db, secretBox: secrets.secretBox, http: outbound };
+  const gitlab = {
+    db: store.db,
+    secretBox: secrets.secretBox,
+    http: outbound,
+    reporting: { publicUrl: config.publicUrl, onReports: secrets.onReports },
+  };
+  const duo = { wakeups: secrets.remoteWakeups };
   const executors = new Map<string, AnyExecutor>([
     ["agent", agent],
-    ["gitlab_duo", new GitLabDuoExecutor({ ...gitlab, now })],
+    ["gitlab_duo", new GitLabDuoExecutor({ ...gitlab, ...duo, now })],
     ["gitlab_pipeline", new GitLabPipelineExecutor({ ...gitlab, now })],
   ]);
   const handler = new RunJobHandler({

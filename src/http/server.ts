@@ -12,6 +12,7 @@ import { WorkspacePathError } from "../forges/workspace-path-error.ts";
 import { Refusal } from "../ingress/refusal.ts";
 import { HttpError } from "./http-error.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
+import { gitlabFlowEvents } from "./routes/gitlab-flow-events.ts";
 import { gitlabWebhook } from "./routes/gitlab-webhook.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { triggerEndpoints } from "./routes/trigger-endpoints.ts";
@@ -77,6 +78,7 @@ export function buildServer(app: App): FastifyInstance {
   if (app.config.role !== "worker") {
     server.register(triggerEndpoints(app));
     server.register(gitlabWebhook(app));
+    server.register(gitlabFlowEvents(app));
     server.register(adminRoutes(app));
   }
   return server;

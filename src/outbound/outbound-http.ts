@@ -36,6 +36,9 @@ export interface OutboundRequest {
   timeoutMs?: number;
   maxResponseBytes?: number;
   signal?: AbortSignal;
+  /** `same-origin` refuses a redirect to another origin instead of
+   * following it (a 307 or 308 would carry the body there). */
+  redirects?: "follow" | "same-origin";
 }
 
 export interface OutboundResponse {
@@ -113,6 +116,14 @@ export function createOutboundHttp(
         }
         const next = redirectTarget(what, location, url);
         if (next.origin !== url.origin) {
+          if (outbound.redirects === "same-origin") {
+            throw new OutboundError(
+              `${what} was redirected to another origin ` +
+                `(${next.protocol}//${next.host}), which Flowgate refuses ` +
+                "for this call: set the address to the one it redirects to",
+              false,
+            );
+          }
           headers = headersForAnotherOrigin(headers);
         }
         url = next;

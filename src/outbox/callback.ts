@@ -42,6 +42,7 @@ export async function sendCallback(call: CallbackCall): Promise<void> {
         web_url: report.mergeRequest.webUrl,
       },
       error: report.error,
+      ...(report.action ? { action: report.action } : {}),
       web_url: report.runUrl,
     },
   });

@@ -3,7 +3,7 @@ import { sourceNamed } from "../sources/registry.ts";
 import type { Db } from "../store/database.ts";
 import type { OutboxAction } from "./outbox-message.ts";
 import { readSyncSettings } from "./read-sync-settings.ts";
-import type { RunReport } from "./run-report.ts";
+import type { ReportedAction, RunReport } from "./run-report.ts";
 import type { SyncEvent } from "./sync-event.ts";
 
 /** The events the callback sends (`run.<event>`), as issue 6 names
@@ -21,6 +21,8 @@ export interface ReportChange {
   event: SyncEvent;
   at: Date;
   publicUrl: string;
+  /** For `action_required`: what a person must do, and where. */
+  action?: ReportedAction | undefined;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function enqueueReports(
               `${change.publicUrl}/${run.project_path}/-/merge_requests/${run.merge_request_iid}`,
           },
     error: run.error,
+    ...(change.action ? { action: change.action } : {}),
     at: change.at.toISOString(),
   };
   const at = change.at.toISOString();

@@ -19,6 +19,15 @@ export interface RunReport {
   mergeRequest: { iid: number; webUrl: string } | null;
   /** Why the run failed, for `failed`. */
   error: string | null;
+  /** For `action_required`: what a person must do, and where. */
+  action?: ReportedAction | undefined;
   /** ISO time of the change. */
   at: string;
+}
+
+/** What a person must do for the run's work to go on, and where. */
+export interface ReportedAction {
+  /** A clause such as "answer the flow's question in GitLab". */
+  text: string;
+  url: string | null;
 }

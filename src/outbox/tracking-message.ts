@@ -39,6 +39,17 @@ export function trackingMessage(report: RunReport): TrackingMessage {
         headline: `Flowgate is on it: run #${report.runId} started.`,
         lines: report.branch ? [`Branch: ${report.branch}`] : [],
       };
+    case "action_required": {
+      const where = report.action?.url;
+      return {
+        ...base,
+        links: where ? [{ text: "Open it in GitLab", url: where }, run] : links,
+        headline: `Flowgate's run #${report.runId} waits for a person.`,
+        lines: [
+          `To go on: ${report.action?.text ?? "act on the work in GitLab"}.`,
+        ],
+      };
+    }
     case "merge_request_opened":
       return {
         ...base,

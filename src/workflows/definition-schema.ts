@@ -104,6 +104,16 @@ export const gitlabDuoSettings = z
       .int()
       .min(60)
       .max(7 * 86_400),
+    /** The branch the flow starts from; the default branch unless set. */
+    source_branch: z
+      .string()
+      .max(255)
+      .regex(
+        /^(?![/.-])(?!.*(\.\.|\/\/|@\{|\.lock$|[/.]$))[\w./-]+$/,
+        "must be a branch name such as main or release/2.1",
+      ),
+    /** A GitLab webhook with Duo flow callbacks on, told of each flow. */
+    callback_hook_id: z.number().int().min(1),
   })
   .partial()
   .strict();

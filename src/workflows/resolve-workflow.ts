@@ -71,6 +71,8 @@ export function resolveWorkflow(input: ResolveWorkflowInput): WorkflowSettings {
         fromTrigger.gitlab_duo.wait_for_people_s === undefined
           ? undefined
           : fromTrigger.gitlab_duo.wait_for_people_s * SECOND_MS,
+      sourceBranch: fromTrigger.gitlab_duo.source_branch,
+      callbackHookId: fromTrigger.gitlab_duo.callback_hook_id,
     },
     definedBy: input.file?.workflows[type]
       ? "repository"

@@ -30,4 +30,6 @@ export interface GitLabDuoSettings {
   workflowDefinition: string | undefined;
   agentPrivileges: number[] | undefined;
   waitForPeopleMs: number | undefined;
+  sourceBranch: string | undefined;
+  callbackHookId: number | undefined;
 }

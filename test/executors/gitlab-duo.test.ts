@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  API_TOKEN,
   eventsNamed,
+  expectTokenOnlyInAuthHeader,
   type GitLabExecutorFixture,
   PROJECT_ID,
   runOf,
@@ -63,7 +65,8 @@ describe("the gitlab_duo executor", () => {
       workflow_definition: "developer/v1",
       start_workflow: true,
       environment: "web",
-      source_branch: run.branch,
+      // The branch the flow starts from, not the one it will push.
+      source_branch: "main",
       additional_context: [
         {
           Category: "issue",
@@ -78,9 +81,12 @@ describe("the gitlab_duo executor", () => {
       acceptance_criteria: ["One PDF per invoice"],
     });
 
+    // GitLab's flow pushed a branch of its own; the run says which.
     const opened = fixture.gitlab.state.mergeRequests.find(
-      (mergeRequest) => mergeRequest.source_branch === run.branch,
+      (mergeRequest) => mergeRequest.source_branch === flow?.workloadBranch,
     );
+    expect(opened).toBeDefined();
+    expect(run.branch).toBe(flow?.workloadBranch);
     expect(run.merge_request).toEqual({
       iid: opened?.iid,
       web_url: opened?.web_url,
@@ -88,6 +94,7 @@ describe("the gitlab_duo executor", () => {
     expect(eventsNamed(run, "merge_request_opened")[0]?.details).toMatchObject({
       iid: opened?.iid,
       web_url: opened?.web_url,
+      source_branch: flow?.workloadBranch,
       opened_by: "gitlab_duo",
     });
     expect(eventsNamed(run, "remote_started")[0]?.details).toMatchObject({
@@ -184,6 +191,60 @@ describe("the gitlab_duo executor", () => {
     expect(run.error).toContain('"developer/v1" flow enabled');
     expect(eventsNamed(run, "retry_scheduled")).toEqual([]);
     expect(flowPosts()).toBe(posts + 1);
+  });
+
+  it.each([
+    {
+      status: 401,
+      body: { message: "401 Unauthorized" },
+      says: ["GitLab answered 401", "forge.token, which needs the api scope"],
+    },
+    {
+      status: 404,
+      body: { message: "404 Project Not Found" },
+      says: ["GitLab answered 404", "no Flows API", "instance's version"],
+    },
+    {
+      status: 422,
+      body: { message: "Workflow definition is not supported" },
+      says: [
+        "GitLab answered 422",
+        "Workflow definition is not supported",
+        'GitLab refused the flow "developer/v1" or its input',
+      ],
+    },
+  ])(
+    "fails the run at once with what to fix when GitLab answers $status",
+    async ({ status, body, says }) => {
+      fixture.gitlab.fault(
+        { method: "POST", path: /^\/api\/v4\/ai\/duo_workflows\/workflows$/ },
+        { status, body },
+      );
+      const flows = fixture.remote.flows.length;
+
+      const run = await runTicket();
+
+      expect(run.status).toBe("failed");
+      for (const part of says) expect(run.error).toContain(part);
+      expect(run.error).toContain("docs/gitlab-executors.md");
+      expect(run.error).not.toContain(API_TOKEN);
+      expect(eventsNamed(run, "retry_scheduled")).toEqual([]);
+      expect(fixture.remote.flows.length).toBe(flows);
+    },
+  );
+
+  it("sends the project's token only as its authentication header, and no log or run shows it", async () => {
+    expect(flowPosts()).toBeGreaterThan(0);
+
+    expectTokenOnlyInAuthHeader(fixture, API_TOKEN);
+    const runs = await fixture.server.admin(
+      "GET",
+      `/api/v4/projects/${PROJECT_ID}/workflows/runs?per_page=100`,
+    );
+    for (const listed of runs.body as { id: number }[]) {
+      const run = await runOf(fixture.server, listed.id);
+      expect(JSON.stringify(run)).not.toContain(API_TOKEN);
+    }
   });
 
   it("starts exactly one flow when the create's answer is lost", async () => {
@@ -283,6 +344,60 @@ describe("the gitlab_duo executor", () => {
     expect(flow?.reads).toBe(reads);
   });
 
+  it("starts the flow from the branch the trigger names", async () => {
+    const fromRelease = await fixture.server.createTrigger(PROJECT_ID, {
+      executor: "gitlab_duo",
+      workflows: {
+        developer: { gitlab_duo: { source_branch: "release/2.1" } },
+      },
+    });
+
+    const run = await runTicket({}, fromRelease);
+
+    expect(run.status, run.error).toBe("succeeded");
+    const flow = fixture.remote.flows.at(-1);
+    expect(flow?.body.source_branch).toBe("release/2.1");
+    expect(flow?.body.goal).toContain("Start from `release/2.1`.");
+  });
+
+  it("finds the flow's merge request by a link to its session or by its title", async () => {
+    fixture.remote.scriptFlows(
+      { statuses: ["finished"], mergeRequestSays: "session_link" },
+      { statuses: ["finished"], mergeRequestSays: "title_only" },
+    );
+
+    for (const says of ["session_link", "title_only"]) {
+      const run = await runTicket();
+      const flow = fixture.remote.flows.at(-1);
+      const opened = fixture.gitlab.state.mergeRequests.find(
+        (mergeRequest) => mergeRequest.source_branch === flow?.workloadBranch,
+      );
+      expect(run.status, `${says}: ${run.error}`).toBe("succeeded");
+      expect(run.merge_request?.iid, says).toBe(opened?.iid);
+    }
+  });
+
+  it("fails the run, naming the line to add, when the finished flow opened no merge request", async () => {
+    fixture.remote.scriptFlows({
+      statuses: ["finished"],
+      opensMergeRequest: false,
+    });
+    // Earlier runs' flows left open merge requests: none is this flow's.
+    const earlier = fixture.gitlab.state.mergeRequests.filter(
+      (mergeRequest) => mergeRequest.state === "opened",
+    );
+    expect(earlier.length).toBeGreaterThan(0);
+
+    const run = await runTicket();
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toContain(
+      "finished, but GitLab shows no open merge request",
+    );
+    expect(run.error).toContain(`Flowgate run ${run.id}, request`);
+    expect(run.merge_request).toBeNull();
+  });
+
   it("keeps the ticket's text inside the goal's untrusted block", async () => {
     const title = "Refund Button For Orders";
     const description =
@@ -309,7 +424,16 @@ describe("the gitlab_duo executor", () => {
     expect(outside).not.toContain(title);
     expect(outside).not.toContain(description);
     expect(outside).not.toContain("One PDF per invoice");
-    expect(outside).toContain(`\`${run.branch}\``);
+    expect(outside).toContain("Start from `main`.");
+    const [, key] = /request ([\w-]+)/.exec(goal) ?? [];
+    expect(outside).toContain(
+      `end with this line exactly: Flowgate run ${run.id}, request ${key}`,
+    );
+    expect(outside).toMatch(
+      new RegExp(
+        `named \`ai/${run.external_reference}-refund-button-for-orders\``,
+      ),
+    );
   });
 
   it("starts the flow and privileges the trigger's workflow definition names", async () => {

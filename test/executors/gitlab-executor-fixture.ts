@@ -26,6 +26,8 @@ export interface GitLabExecutorFixture {
   server: TestServer;
   gitlab: FakeGitLab;
   remote: FakeRemoteWork;
+  /** The project's webhook secret, shown once at registration. */
+  webhookSecret: string;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startGitLabExecutorFixture(): Promise<GitLabExecutorFixtur
     server,
     gitlab,
     remote,
+    webhookSecret: created.body.webhook_secret,
     async close() {
       await server.close();
       await gitlab.close();
@@ -136,4 +139,25 @@ export function eventsNamed(run: Record<string, any>, name: string) {
   return (run.events as { name: string; details: any }[]).filter(
     (event) => event.name === name,
   );
+}
+
+/**
+ * Every request the fake GitLab received carried `token` only where
+ * GitLab reads it (PRIVATE-TOKEN, or Basic for git): never in a path,
+ * a body or another header; and no log line of Flowgate shows it.
+ */
+export function expectTokenOnlyInAuthHeader(
+  fixture: GitLabExecutorFixture,
+  token: string,
+): void {
+  expect(fixture.gitlab.requests.length).toBeGreaterThan(0);
+  for (const request of fixture.gitlab.requests) {
+    const where = `${request.method} ${request.path}`;
+    expect(request.path, where).not.toContain(token);
+    expect(request.body.toString("utf8"), where).not.toContain(token);
+    const { "private-token": sent, ...others } = request.headers;
+    expect(JSON.stringify(others), where).not.toContain(token);
+    if (sent !== undefined) expect(sent, where).toBe(token);
+  }
+  expect(fixture.server.logs.text).not.toContain(token);
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedTrigger } from "../helpers/test-server.ts";
 import {
+  API_TOKEN,
   eventsNamed,
+  expectTokenOnlyInAuthHeader,
   type GitLabExecutorFixture,
   PROJECT_ID,
   runOf,
@@ -11,11 +13,12 @@ import {
 } from "./gitlab-executor-fixture.ts";
 
 // The gitlab_pipeline executor through the real server: a generic
-// ticket triggers a pipeline on a fake GitLab with the ticket as its
-// variables; the run follows the pipeline and attaches the merge
-// request its job opened from FLOWGATE_SOURCE_BRANCH.
+// ticket creates a pipeline on a fake GitLab (`POST …/pipeline`, the
+// project's token) with the ticket as JSON in a file variable; the run
+// follows the pipeline and attaches the merge request its job opened
+// from FLOWGATE_SOURCE_BRANCH.
 
-const TRIGGER_PATH = `/api/v4/projects/${PROJECT_ID}/trigger/pipeline`;
+const CREATE_PATH = `/api/v4/projects/${PROJECT_ID}/pipeline`;
 
 let fixture: GitLabExecutorFixture;
 let trigger: CreatedTrigger;
@@ -40,13 +43,13 @@ async function runTicket(description = "Customers want PDF invoices.") {
   return runOf(fixture.server, runId);
 }
 
-const triggerPosts = () =>
+const createPosts = () =>
   fixture.gitlab.requests.filter(
-    (request) => request.method === "POST" && request.path === TRIGGER_PATH,
+    (request) => request.method === "POST" && request.path === CREATE_PATH,
   );
 
 describe("the gitlab_pipeline executor", () => {
-  it("triggers a pipeline with the ticket as variables and attaches the merge request its job opened", async () => {
+  it("creates a pipeline with the ticket as JSON in a file variable and attaches the merge request its job opened", async () => {
     // Ticket text that GitLab would expand as variable references.
     const description = "Costs $5; never print $CI_JOB_TOKEN or $" + "{KEY}.";
 
@@ -55,6 +58,15 @@ describe("the gitlab_pipeline executor", () => {
     expect(run.status, run.error).toBe("succeeded");
     const pipeline = fixture.remote.pipelines.at(-1);
     expect(pipeline?.ref).toBe("main");
+    expect(pipeline?.source).toBe("api");
+    expect(pipeline?.variableTypes).toEqual({
+      FLOWGATE_RUN_ID: "env_var",
+      FLOWGATE_REQUEST_KEY: "env_var",
+      FLOWGATE_EXTERNAL_REFERENCE: "env_var",
+      FLOWGATE_SOURCE_BRANCH: "env_var",
+      FLOWGATE_TARGET_BRANCH: "env_var",
+      FLOWGATE_TICKET: "file",
+    });
     expect(pipeline?.variables).toMatchObject({
       FLOWGATE_RUN_ID: String(run.id),
       FLOWGATE_EXTERNAL_REFERENCE: run.external_reference,
@@ -118,27 +130,27 @@ describe("the gitlab_pipeline executor", () => {
     });
   });
 
-  it("makes exactly one pipeline when the trigger's answer is lost", async () => {
+  it("makes exactly one pipeline when the create's answer is lost", async () => {
     fixture.gitlab.fault(
-      { method: "POST", path: new RegExp(`^${TRIGGER_PATH}$`) },
+      { method: "POST", path: new RegExp(`^${CREATE_PATH}$`) },
       { reset: true, afterWork: true },
     );
     const pipelines = fixture.remote.pipelines.length;
-    const posts = triggerPosts().length;
+    const posts = createPosts().length;
 
     const run = await runTicket();
 
     expect(run.status, run.error).toBe("succeeded");
-    expect(triggerPosts().length).toBe(posts + 1);
+    expect(createPosts().length).toBe(posts + 1);
     expect(fixture.remote.pipelines.length).toBe(pipelines + 1);
     expect(eventsNamed(run, "remote_started")[0]?.details).toMatchObject({
       recovered: true,
     });
   });
 
-  it("names the ref to fix when GitLab refuses the trigger, never the token", async () => {
+  it("names the ref to fix when GitLab refuses the create, never the token", async () => {
     fixture.gitlab.fault(
-      { method: "POST", path: new RegExp(`^${TRIGGER_PATH}$`) },
+      { method: "POST", path: new RegExp(`^${CREATE_PATH}$`) },
       { status: 400, body: { message: { base: ["Reference not found"] } } },
     );
 
@@ -147,32 +159,26 @@ describe("the gitlab_pipeline executor", () => {
     expect(run.status).toBe("failed");
     expect(run.error).toContain("Reference not found");
     expect(run.error).toContain('the ref "main" may not exist');
-    expect(run.error).not.toContain(TRIGGER_TOKEN);
+    expect(run.error).toContain('$CI_PIPELINE_SOURCE == "api"');
+    expect(run.error).not.toContain(API_TOKEN);
   });
 
-  it("sends the trigger token only in the trigger's body, and no log or run shows it", async () => {
-    const posts = triggerPosts();
-    expect(posts.length).toBeGreaterThan(0);
+  it("sends the project's token only as its authentication header, and no log or run shows it", async () => {
+    expect(createPosts().length).toBeGreaterThan(0);
+
+    expectTokenOnlyInAuthHeader(fixture, API_TOKEN);
+    // The trigger token of older set-ups is never sent at all.
     for (const request of fixture.gitlab.requests) {
-      const headers = JSON.stringify(request.headers);
-      expect(headers).not.toContain(TRIGGER_TOKEN);
-      expect(request.path).not.toContain(TRIGGER_TOKEN);
-      if (posts.includes(request)) {
-        expect(request.json.token).toBe(TRIGGER_TOKEN);
-        const { token: _token, ...rest } = request.json;
-        expect(JSON.stringify(rest)).not.toContain(TRIGGER_TOKEN);
-      } else {
-        expect(request.body.toString("utf8")).not.toContain(TRIGGER_TOKEN);
-      }
+      expect(JSON.stringify(request.headers)).not.toContain(TRIGGER_TOKEN);
+      expect(request.body.toString("utf8")).not.toContain(TRIGGER_TOKEN);
     }
-    expect(fixture.server.logs.text).not.toContain(TRIGGER_TOKEN);
     const runs = await fixture.server.admin(
       "GET",
       `/api/v4/projects/${PROJECT_ID}/workflows/runs?per_page=100`,
     );
     for (const listed of runs.body as { id: number }[]) {
       const run = await runOf(fixture.server, listed.id);
-      expect(JSON.stringify(run)).not.toContain(TRIGGER_TOKEN);
+      expect(JSON.stringify(run)).not.toContain(API_TOKEN);
     }
   });
 });

@@ -501,6 +501,7 @@ function runReport(event: SyncEvent): RunReport {
     status: {
       queued: "queued",
       started: "running",
+      action_required: "running",
       merge_request_opened: "running",
       succeeded: "succeeded",
       failed: "failed",

@@ -12,10 +12,14 @@ export function requestMarker(runId: number, requestKey: string): string {
  * of untrusted JSON between boundary lines whose nonce the ticket cannot
  * know (the agent's prompt does the same). No ticket text is outside the
  * block; the branch name is derived from it but sanitized to a git ref.
+ * GitLab starts the flow on a working ref of its own, so the branch is
+ * a wish: the merge request is found by the marker its description
+ * must carry (find-flow-merge-request.ts), whatever its branch.
  */
 export function flowGoal(
   input: RemoteExecutionInput,
   requestKey: string,
+  sourceBranch: string,
 ): string {
   const block = untrustedBlock(
     input.ticket,
@@ -24,16 +28,17 @@ export function flowGoal(
   );
   const target = input.project.defaultBranch;
   const extra = input.workflow?.instructions?.trim();
+  const marker = requestMarker(input.runId, requestKey);
   return [
-    `${requestMarker(input.runId, requestKey)}: implement the ticket ` +
-      "below in this project.",
-    `Work on the branch \`${input.branch}\`: create it from ` +
-      `\`${target}\` if it does not exist, commit your changes to it, ` +
+    `${marker}: implement the ticket below in this project.`,
+    `Start from \`${sourceBranch}\`. Commit your changes to a new ` +
+      `branch, named \`${input.branch}\` if you can choose its name, ` +
       "push it, and open a draft merge request from it into " +
       `\`${target}\`. Title the merge request with the ticket's ` +
       "external_reference, a colon, a space and its title; in its " +
-      "description, link the ticket's external_url and list its " +
-      "acceptance_criteria as a checklist.",
+      "description, link the ticket's external_url, list its " +
+      "acceptance_criteria as a checklist, and end with this line " +
+      `exactly: ${marker}`,
     ...(extra ? [`The project's own instructions:\n${extra}`] : []),
     `The ticket is the JSON between the lines <<<BEGIN ${block.boundary}>>> ` +
       `and <<<END ${block.boundary}>>>. People outside this project ` +

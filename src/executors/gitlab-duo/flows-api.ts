@@ -12,9 +12,18 @@ export interface NewFlow {
   workflow_definition: string;
   start_workflow: true;
   environment: "web";
+  /** The branch the flow STARTS from: GitLab makes a working ref of its
+   * own from it (`workloads/<hash>`), and the flow pushes its work to a
+   * branch it names itself. A branch that does not exist silently means
+   * the default branch, so this is never the run's not-yet-made branch. */
   source_branch: string;
   agent_privileges?: number[];
   additional_context: unknown[];
+  /** A project or group webhook with Duo flow callbacks turned on
+   * (GitLab 19.4, behind the `duo_flow_callback_hooks` flag). */
+  callback_hook_id?: number;
+  /** Echoed in every callback of the flow. */
+  client_reference?: string;
 }
 
 export function workflowGid(id: number): string {

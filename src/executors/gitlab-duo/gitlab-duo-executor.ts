@@ -6,15 +6,17 @@ import type {
   RemoteExecutionResult,
   RemoteExecutor,
 } from "../executor.ts";
-import { findMergeRequest } from "../remote/find-merge-request.ts";
 import {
   type FollowOptions,
   followRemoteWork,
 } from "../remote/follow-remote-work.ts";
 import { type GitLabAccess, gitlabTargetOf } from "../remote/gitlab-target.ts";
+import type { RemoteWakeups } from "../remote/remote-wakeups.ts";
 import { guarded, type RunErrorContext } from "../remote/run-error.ts";
 import { type RemoteWorkRef, startOnce } from "../remote/start-once.ts";
 import { duoHints } from "./duo-hints.ts";
+import { findFlowMergeRequest } from "./find-flow-merge-request.ts";
+import { clientReference, flowWakeKey } from "./flow-callback.ts";
 import { flowContext, flowGoal, requestMarker } from "./flow-goal.ts";
 import { FlowStatusReader } from "./flow-status.ts";
 import { createFlow, findFlowByMarker, flowUrl } from "./flows-api.ts";
@@ -36,13 +38,16 @@ export interface GitLabDuoExecutorOptions extends GitLabAccess {
   now: Clock;
   /** Pacing of status reads; tests shorten it. */
   delays?: FollowOptions["delays"];
+  /** Flow callbacks cut the pause between status reads short. */
+  wakeups?: RemoteWakeups | undefined;
 }
 
 /**
  * A GitLab Duo Agent Platform flow (by default `developer/v1`) does the
  * work on GitLab: Flowgate starts it with the ticket as its goal, follows
  * its status until it finishes, then attaches the merge request it
- * opened from the run's branch (docs/gitlab-executors.md).
+ * opened, found by the marker its goal asked the description to carry
+ * (docs/gitlab-executors.md).
  */
 export class GitLabDuoExecutor implements RemoteExecutor {
   readonly name = "gitlab_duo";
@@ -66,6 +71,7 @@ export class GitLabDuoExecutor implements RemoteExecutor {
     });
     const url = (id: number) => flowUrl(config.baseUrl, project.path, id);
     const ref = (id: number): RemoteWorkRef => ({ id, url: url(id) });
+    const sourceBranch = settings?.sourceBranch ?? project.defaultBranch;
 
     const flow = await guarded(errors("Starting a GitLab Duo flow"), () =>
       startOnce({
@@ -79,15 +85,21 @@ export class GitLabDuoExecutor implements RemoteExecutor {
               api,
               {
                 project_id: String(config.projectId),
-                goal: flowGoal(input, key),
+                goal: flowGoal(input, key, sourceBranch),
                 workflow_definition: definition,
                 start_workflow: true,
                 environment: "web",
-                source_branch: input.branch,
+                source_branch: sourceBranch,
                 ...(settings?.agentPrivileges
                   ? { agent_privileges: settings.agentPrivileges }
                   : {}),
                 additional_context: flowContext(input),
+                ...(settings?.callbackHookId
+                  ? {
+                      callback_hook_id: settings.callbackHookId,
+                      client_reference: clientReference(runId),
+                    }
+                  : {}),
               },
               signal,
             ),
@@ -105,6 +117,7 @@ export class GitLabDuoExecutor implements RemoteExecutor {
     );
 
     const reader = new FlowStatusReader(api, flow.id);
+    const { wakeups } = this.#options;
     const outcome = await guarded(errors("Following a GitLab Duo flow"), () =>
       followRemoteWork({
         db,
@@ -120,6 +133,11 @@ export class GitLabDuoExecutor implements RemoteExecutor {
         actionFor: (status) =>
           ACTIONS[status.status] ?? "act on the flow in GitLab",
         delays: this.#options.delays,
+        reporting: this.#options.reporting,
+        pause:
+          wakeups &&
+          ((ms, pauseSignal) =>
+            wakeups.pause(flowWakeKey(flow.id), ms, pauseSignal)),
       }),
     );
     // TODO: a canceled run, or one that gave up waiting, leaves the flow
@@ -149,21 +167,29 @@ export class GitLabDuoExecutor implements RemoteExecutor {
       );
     }
 
-    // TODO: a flow that pushes to a branch of its own instead of the one
-    // its goal names opens its merge request from there, and the run
-    // fails saying none came from the run's branch. Newer GitLab links a
-    // flow to the merge requests it made (GraphQL); reading that link
-    // would find it whatever the branch.
+    const marker = requestMarker(runId, flow.requestKey);
     const mergeRequest = await guarded(
       errors("Looking for the GitLab Duo flow's merge request"),
-      () => findMergeRequest(api, config.projectId, input.branch, signal),
+      () =>
+        findFlowMergeRequest(
+          api,
+          {
+            projectId: config.projectId,
+            marker,
+            flowUrl: flow.url ?? url(flow.id),
+            externalReference: input.ticket.externalReference,
+            since: flow.startedAt,
+          },
+          signal,
+        ),
     );
     if (!mergeRequest) {
       throw new FatalJobError(
-        `${where} finished, but no open merge request comes from the ` +
-          `branch ${input.branch}: see what the flow did in GitLab; open ` +
-          "the merge request from that branch and retry the run to " +
-          "attach it",
+        `${where} finished, but GitLab shows no open merge request it ` +
+          `opened (none whose description carries "${marker}" or links ` +
+          "the session): see what the flow did in GitLab; open the " +
+          "merge request, put that line in its description, and retry " +
+          "the run to attach it",
       );
     }
     return {

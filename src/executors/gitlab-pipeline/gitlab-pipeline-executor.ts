@@ -15,12 +15,12 @@ import { type GitLabAccess, gitlabTargetOf } from "../remote/gitlab-target.ts";
 import { guarded, type RunErrorContext } from "../remote/run-error.ts";
 import { startOnce } from "../remote/start-once.ts";
 import { cancelWhenRunCanceled } from "./cancel-when-run-canceled.ts";
-import { readHints, triggerHints } from "./pipeline-hints.ts";
+import { createHints, readHints } from "./pipeline-hints.ts";
 import { pipelineVariables } from "./pipeline-variables.ts";
 import {
+  createPipeline,
   findPipelineByKey,
   readPipelineStatus,
-  triggerPipeline,
 } from "./pipelines-api.ts";
 
 const MINUTE_MS = 60 * 1000;
@@ -38,10 +38,10 @@ export interface GitLabPipelineExecutorOptions extends GitLabAccess {
 
 /**
  * A CI pipeline does the work (an agent CLI in a job, say): Flowgate
- * triggers it with the project's pipeline trigger token and the ticket
- * as variables, follows it until it ends, then attaches the merge
- * request the job opened from FLOWGATE_SOURCE_BRANCH
- * (docs/gitlab-executors.md).
+ * creates it on the ref with the project's token, the ticket as JSON in
+ * a file variable and the rest as plain ones, follows it until it ends,
+ * then attaches the merge request the job opened from
+ * FLOWGATE_SOURCE_BRANCH (docs/gitlab-executors.md).
  */
 export class GitLabPipelineExecutor implements RemoteExecutor {
   readonly name = "gitlab_pipeline";
@@ -57,14 +57,6 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
     const { signal, project, runId } = input;
     signal.throwIfAborted();
     const { api, config } = gitlabTargetOf(project, this.name, this.#options);
-    const token = config.pipelineTriggerToken;
-    if (!token) {
-      throw new FatalJobError(
-        `the gitlab_pipeline executor needs a pipeline trigger token: ` +
-          `project ${project.path} has none; give it one as ` +
-          "forge.pipeline_trigger_token (docs/gitlab-executors.md)",
-      );
-    }
     const ref = config.pipelineRef ?? project.defaultBranch;
     const errors = (
       doing: string,
@@ -72,11 +64,10 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
     ): RunErrorContext => ({
       doing: `${doing} for run ${runId} of project ${project.path}`,
       hints,
-      secrets: [token],
     });
 
     const pipeline = await guarded(
-      errors(`Triggering a pipeline on ${ref}`, triggerHints(ref)),
+      errors(`Creating a pipeline on ${ref}`, createHints(ref)),
       () =>
         startOnce({
           db,
@@ -84,10 +75,10 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
           runId,
           executor: this.name,
           start: (key) =>
-            triggerPipeline(
+            createPipeline(
               api,
               config.projectId,
-              { token, ref, variables: pipelineVariables(input, key) },
+              { ref, variables: pipelineVariables(input, key) },
               signal,
             ),
           find: (key, requestedAt) =>
@@ -126,6 +117,7 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
         waitingLimitMs: WAIT_FOR_PEOPLE_MS,
         actionFor: () => "play the pipeline's manual job in GitLab",
         delays: this.#options.delays,
+        reporting: this.#options.reporting,
       }),
     );
     const outcome = await following.catch(async (error: unknown) => {
@@ -158,7 +150,7 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
     if (outcome.status.phase === "failed") {
       throw new FatalJobError(
         `${where} ended ${outcome.status.status}: see its jobs' logs in ` +
-          "GitLab. Retrying the run triggers a new pipeline",
+          "GitLab. Retrying the run creates a new pipeline",
       );
     }
 

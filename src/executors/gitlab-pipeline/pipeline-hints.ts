@@ -1,23 +1,24 @@
 const GUIDE = "docs/gitlab-executors.md";
 
-const NEW_TRIGGER_TOKEN =
-  "GitLab did not accept the project's pipeline trigger token, or its " +
-  "owner may no longer run pipelines there: add a trigger token (the " +
-  "project's Settings > CI/CD > Pipeline trigger tokens) and set it " +
-  `as the project's forge.pipeline_trigger_token, see ${GUIDE}`;
-
-/** What to do when GitLab refuses to trigger the pipeline: clauses that
+/** What to do when GitLab refuses to create the pipeline: clauses that
  * follow GitLab's message in the run's error. */
-export function triggerHints(ref: string) {
+export function createHints(ref: string) {
   return {
     400:
       `GitLab made no pipeline: the ref "${ref}" may not exist, or no ` +
-      "job of .gitlab-ci.yml runs for a trigger (give the agent's job " +
-      'the rule `if: $CI_PIPELINE_SOURCE == "trigger"`); set ' +
-      `forge.pipeline_ref to the ref that has the job, see ${GUIDE}`,
-    401: NEW_TRIGGER_TOKEN,
-    403: NEW_TRIGGER_TOKEN,
-    404: NEW_TRIGGER_TOKEN,
+      "job of .gitlab-ci.yml runs for a pipeline made through the API " +
+      '(give the agent\'s job the rule `if: $CI_PIPELINE_SOURCE == "api"`); ' +
+      `set forge.pipeline_ref to the ref that has the job, see ${GUIDE}`,
+    401:
+      "pipelines are created with the project's forge.token, which " +
+      `needs the api scope: give the project a new one, see ${GUIDE}`,
+    403:
+      "the forge.token's user must be allowed to run pipelines on " +
+      `"${ref}" (the Developer role, and merge or push rights when the ` +
+      `branch is protected), see ${GUIDE}`,
+    404:
+      "check the project's GitLab id and that the forge.token's user " +
+      `is a member, see ${GUIDE}`,
   };
 }
 

@@ -1,10 +1,13 @@
 import { type GitLabApi, GitLabError } from "../../forges/gitlab/gitlab-api.ts";
 import type { WorkPhase, WorkStatus } from "../remote/follow-remote-work.ts";
 import type { RemoteWorkRef } from "../remote/start-once.ts";
-import { REQUEST_KEY_VARIABLE } from "./pipeline-variables.ts";
+import {
+  type PipelineVariable,
+  REQUEST_KEY_VARIABLE,
+} from "./pipeline-variables.ts";
 
 const MINUTE_MS = 60 * 1000;
-// A lost answer is looked for among the newest triggered pipelines on
+// A lost answer is looked for among the newest API-made pipelines on
 // the ref, made since a little before the request (clocks differ).
 const RECENT_PIPELINES = 20;
 const CLOCK_SKEW_MS = 5 * MINUTE_MS;
@@ -32,28 +35,30 @@ interface Pipeline {
   web_url?: string;
 }
 
-export interface PipelineTrigger {
-  token: string;
+export interface NewPipeline {
   ref: string;
-  variables: Record<string, string>;
+  variables: PipelineVariable[];
 }
 
-/** Creates a pipeline with a trigger token; the token travels in the
- * body, never the URL, so no message that names the URL shows it. */
-export async function triggerPipeline(
+/**
+ * Creates a pipeline on the ref with `POST /projects/:id/pipeline`, as
+ * the project token's user: unlike the trigger API, it takes file
+ * variables (`variable_type: "file"`), which the ticket needs.
+ */
+export async function createPipeline(
   api: GitLabApi,
   projectId: number,
-  trigger: PipelineTrigger,
+  pipeline: NewPipeline,
   signal: AbortSignal,
 ): Promise<RemoteWorkRef> {
   const created = await api.request<Pipeline | undefined>(
     "POST",
-    `/projects/${projectId}/trigger/pipeline`,
-    { json: trigger, signal },
+    `/projects/${projectId}/pipeline`,
+    { json: pipeline, signal },
   );
   if (!created || !Number.isSafeInteger(created.id)) {
     throw new GitLabError(
-      "GitLab answered the triggered pipeline without its id",
+      "GitLab answered the new pipeline without its id",
       201,
       false,
     );
@@ -62,8 +67,8 @@ export async function triggerPipeline(
 }
 
 /**
- * The triggered pipeline whose request carried `requestKey`, among the
- * newest ones on the ref updated since a little before the request.
+ * The pipeline whose request carried `requestKey`, among the newest
+ * API-made ones on the ref updated since a little before the request.
  * TODO: a busier ref could push it past the first page, and the run's
  * next attempt would trigger a second pipeline; paging back to the
  * request's time would close that gap.
@@ -83,7 +88,7 @@ export async function findPipelineByKey(
       `/projects/${projectId}/pipelines`,
       {
         query: {
-          source: "trigger",
+          source: "api",
           ref,
           updated_after: since.toISOString(),
           order_by: "id",

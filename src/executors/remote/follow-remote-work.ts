@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../../clock.ts";
+import { enqueueReports } from "../../outbox/enqueue-reports.ts";
 import { recordTimelineEvent } from "../../runs/timeline.ts";
 import type { Db } from "../../store/database.ts";
 import type { RemoteWorkRef } from "./start-once.ts";
@@ -34,6 +35,21 @@ export interface FollowOptions {
   /** What a person must do in GitLab, for the `action_required` event. */
   actionFor(status: WorkStatus): string;
   delays?: { firstMs: number; maxMs: number } | undefined;
+  /** Tells the ticket when the work waits for a person; absent, only
+   * the timeline says so. */
+  reporting?: RemoteReporting | undefined;
+  /** Pauses between reads, cut short by news of the work (a GitLab
+   * callback); answers the news. A plain timer when absent. */
+  pause?:
+    | ((ms: number, signal: AbortSignal) => Promise<string | undefined>)
+    | undefined;
+}
+
+/** How a wait for a person reaches the ticket (reporting back). */
+export interface RemoteReporting {
+  publicUrl: string;
+  /** Called after messages were queued: wakes the dispatcher. */
+  onReports(): void;
 }
 
 export type FollowOutcome =
@@ -50,8 +66,12 @@ export type FollowOutcome =
  * Reads the work's status until it is done or a limit is reached: at
  * once, then after 1 s, doubling to 15 s between reads (from the start
  * again after each change). Each change goes to the run's timeline,
- * and a wait for a person as `action_required` with what to do where.
- * The run's abort signal ends the wait between reads.
+ * and a wait for a person as `action_required` with what to do where,
+ * which is also reported to the ticket (the `action_required` sync
+ * event) in the same transaction.
+ * The run's abort signal ends the wait between reads, and news of the
+ * work (a GitLab flow callback) ends it early: the status change read
+ * after it says so (`after_callback`).
  */
 export async function followRemoteWork(
   options: FollowOptions,
@@ -65,6 +85,7 @@ export async function followRemoteWork(
   let waitedMs = 0;
   let lastRead = now().getTime();
   let lastPhase: WorkPhase = "working";
+  let news: string | undefined;
 
   for (;;) {
     signal.throwIfAborted();
@@ -78,7 +99,7 @@ export async function followRemoteWork(
     lastPhase = status.phase;
 
     if (status.status !== previous) {
-      await noteChange(options, status);
+      await noteChange(options, status, news);
       previous = status.status;
       pause = firstMs;
       // A new question for a person gets the whole time again.
@@ -104,36 +125,47 @@ export async function followRemoteWork(
       };
     }
 
-    await delay(pause, undefined, { signal });
-    pause = Math.min(pause * 2, maxMs);
+    news = options.pause
+      ? await options.pause(pause, signal)
+      : await delay(pause, undefined, { signal });
+    pause = news === undefined ? Math.min(pause * 2, maxMs) : firstMs;
   }
 }
 
 async function noteChange(
   options: FollowOptions,
   status: WorkStatus,
+  news: string | undefined,
 ): Promise<void> {
   const at = options.now();
-  const { executor, work } = options;
+  const { executor, work, runId, reporting } = options;
   const about = {
     executor,
     id: work.id,
     status: status.status,
     ...(status.message ? { message: status.message } : {}),
   };
-  await recordTimelineEvent(options.db, options.runId, {
-    kind: "remote_status",
-    at,
-    details: about,
+  const reported = await options.db.transaction().execute(async (trx) => {
+    await recordTimelineEvent(trx, runId, {
+      kind: "remote_status",
+      at,
+      details: { ...about, ...(news ? { after_callback: news } : {}) },
+    });
+    if (status.phase !== "waiting") return 0;
+    const action = options.actionFor(status);
+    await recordTimelineEvent(trx, runId, {
+      kind: "action_required",
+      at,
+      details: { ...about, action, ...(work.url ? { url: work.url } : {}) },
+    });
+    if (!reporting) return 0;
+    return enqueueReports(trx, {
+      runId,
+      event: "action_required",
+      at,
+      publicUrl: reporting.publicUrl,
+      action: { text: action, url: work.url ?? null },
+    });
   });
-  if (status.phase !== "waiting") return;
-  await recordTimelineEvent(options.db, options.runId, {
-    kind: "action_required",
-    at,
-    details: {
-      ...about,
-      action: options.actionFor(status),
-      ...(work.url ? { url: work.url } : {}),
-    },
-  });
+  if (reported > 0) reporting?.onReports();
 }

@@ -10,6 +10,7 @@ import {
 import type { OutboundHttp } from "../../outbound/outbound-http.ts";
 import type { Project } from "../../projects/project.ts";
 import { FatalJobError } from "../../queue/worker.ts";
+import type { RemoteReporting } from "./follow-remote-work.ts";
 
 /** What an executor that works on GitLab needs to reach it. */
 export interface GitLabAccess {
@@ -18,6 +19,8 @@ export interface GitLabAccess {
   http: OutboundHttp;
   /** Retry pacing of the GitLab client; tests shorten it. */
   apiOptions?: GitLabApiOptions | undefined;
+  /** Tells a ticket that the work waits for a person in GitLab. */
+  reporting?: RemoteReporting | undefined;
 }
 
 export interface GitLabTarget {

@@ -14,6 +14,10 @@ export interface RemoteWorkRef {
 export interface StartedWork extends RemoteWorkRef {
   /** True when an earlier attempt of the run had started it. */
   resumed: boolean;
+  /** The key the request that started it carried. */
+  requestKey: string;
+  /** When Flowgate learnt of it: what it made came after. */
+  startedAt: Date;
 }
 
 export interface StartOnceOptions {
@@ -48,16 +52,24 @@ export async function startOnce(
   const last = await lastRemoteCheckpoint(db, runId, executor);
 
   let earlier: RemoteWorkRef | undefined;
+  const earlierKey = String(last?.details.request_key ?? "");
+  const earlierAt = last ? new Date(last.at) : now();
   if (last?.kind === "remote_started") {
     earlier = { id: Number(last.details.id), url: urlOf(last.details) };
   } else if (last?.kind === "remote_requested") {
-    const key = String(last.details.request_key);
-    earlier = await options.find(key, new Date(last.at));
-    if (earlier) await noteStarted(options, key, earlier, true);
+    earlier = await options.find(earlierKey, earlierAt);
+    if (earlier) await noteStarted(options, earlierKey, earlier, true);
   }
   if (earlier) {
     const redo = last?.retriedSince && (await endedOrGone(options, earlier));
-    if (!redo) return { ...earlier, resumed: true };
+    if (!redo) {
+      return {
+        ...earlier,
+        resumed: true,
+        requestKey: earlierKey,
+        startedAt: earlierAt,
+      };
+    }
   }
 
   const key = randomBytes(12).toString("base64url");
@@ -75,10 +87,10 @@ export async function startOnce(
     if (!(error instanceof GitLabError && error.transient)) throw error;
     work = await findAfterLostAnswer(options, key, requestedAt, error);
     await noteStarted(options, key, work, true);
-    return { ...work, resumed: false };
+    return { ...work, resumed: false, requestKey: key, startedAt: requestedAt };
   }
   await noteStarted(options, key, work, false);
-  return { ...work, resumed: false };
+  return { ...work, resumed: false, requestKey: key, startedAt: requestedAt };
 }
 
 /** After an admin's retry: the earlier work failed, or GitLab no longer

@@ -124,6 +124,9 @@ export class GitLabApi {
           method,
           url: url.toString(),
           headers: { ...headers, "private-token": this.#connection.token },
+          // Another origin would get neither the token nor, safely, the
+          // body of a 307 or 308 (a ticket, a goal): refused instead.
+          redirects: "same-origin",
           ...(options.json === undefined ? {} : { json: options.json }),
           ...(options.signal ? { signal: options.signal } : {}),
         });
@@ -149,6 +152,7 @@ export class GitLabApi {
           method: "POST",
           url: url.toString(),
           headers: { "private-token": this.#connection.token },
+          redirects: "same-origin",
           json: { query, variables },
           ...(signal ? { signal } : {}),
         });
