@@ -6,10 +6,11 @@ import { readSyncSettings } from "./read-sync-settings.ts";
 import type { ReportedAction, RunReport } from "./run-report.ts";
 import type { SyncEvent } from "./sync-event.ts";
 
-/** The events the callback sends (`run.<event>`), as issue 6 names
- * them; DESIGN.md names none for `queued` or `canceled`. */
+/** The events the callback sends (`run.<event>`): issue 6's, and
+ * issue 7's `action_required`; none for `queued` or `canceled`. */
 const CALLBACK_EVENTS: readonly SyncEvent[] = [
   "started",
+  "action_required",
   "merge_request_opened",
   "succeeded",
   "failed",
@@ -118,7 +119,10 @@ export async function enqueueReports(
         give_up_at: giveUpAt,
         created_at: at,
         updated_at: at,
-        round,
+        // A run may wait for a person several times, each wait told on
+        // its own (its follower writes it once): a null round is never
+        // equal to another in the unique index.
+        round: change.event === "action_required" ? null : round,
       })),
     )
     // A job's retry repeats its run's changes (the run goes back to

@@ -214,8 +214,9 @@ export interface OutboxMessageTable {
   updated_at: Time;
   delivered_at: Time | null;
   /** The run's round (its admin retries) the message belongs to; null
-   * on rows older than migration 009. */
-  round: ColumnType<number | null, number | undefined, never>;
+   * on rows older than migration 009 and on `action_required` messages,
+   * which are told once per wait rather than once per round. */
+  round: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface RunFollowUpTable {
