@@ -5,14 +5,16 @@ import {
   type ServerFault,
   startFaultServer,
 } from "./fault-server.ts";
-import { BOT_USER, TEAM } from "./slack-payloads.ts";
+import { BOT_USER, COMMAND_CHANNEL, TEAM } from "./slack-payloads.ts";
 
 /**
  * A fake of the Slack endpoints Flowgate reports through, on a real
- * port: slash commands' response_urls (made per test, 5 uses, expiry on
- * demand; answers `{"ok": true}`, refusals 404 with `expired_url` or
- * `used_url`) and the Web API's chat.postMessage and chat.update (POSTed
- * JSON) and conversations.history and conversations.replies (GETs with a
+ * port: slash commands' response_urls (made per test for a channel, 5
+ * uses, expiry on demand; answers `{"ok": true}`, refusals 404 with
+ * `expired_url` or `used_url`; an in-channel post joins the channel's
+ * history as the app's bot, without metadata, as Slack shows it) and the
+ * Web API's auth.test (naming the bot), chat.postMessage and chat.update
+ * (POSTed JSON) and conversations.history and conversations.replies (GETs with a
  * query: `oldest`, `limit`, `cursor`, `include_all_metadata`; replies
  * need the thread's `ts`), which answer HTTP 200 with `{"ok": true, …}`
  * or `{"ok": false, "error"}`. Message metadata is kept as posted and
@@ -38,13 +40,15 @@ export interface FakeSlackMessage {
   threadTs?: string;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   edits: number;
+  /** How it was posted. */
+  via: "web_api" | "response_url";
 }
 
 export interface FakeResponseUrl {
   url: string;
   path: string;
   /** In-channel messages posted through it, as shown now. */
-  messages: { text: string }[];
+  messages: FakeSlackMessage[];
   uses: number;
   expired: boolean;
 }
@@ -54,10 +58,12 @@ export interface FakeSlack {
   /** The Web API's base, for `credentials.api_url`. */
   apiUrl: string;
   requests: ReceivedRequest[];
-  /** A new slash command's response_url. */
-  responseUrl(): FakeResponseUrl;
+  /** A new slash command's response_url, for a command in `channel`. */
+  responseUrl(channel?: string): FakeResponseUrl;
   /** Messages posted with the Web API in a channel, oldest first. */
   messages(channel: string): FakeSlackMessage[];
+  /** Every message in a channel, however posted, oldest first. */
+  history(channel: string): FakeSlackMessage[];
   failNext(method: string, path: string | RegExp, fault: ServerFault): void;
   close(): Promise<void>;
 }
@@ -70,6 +76,12 @@ export async function startFakeSlack(
   let sequence = 0;
   let base = "";
 
+  const nextTs = () => {
+    sequence += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(sequence).padStart(6, "0")}`;
+  };
+  const hookChannels = new Map<FakeResponseUrl, string>();
+
   const respond = (hook: FakeResponseUrl | undefined, body: any): Answer => {
     if (!hook || hook.expired) return refusal(404, "expired_url");
     if (hook.uses >= RESPONSE_URL_USES) return refusal(404, "used_url");
@@ -80,9 +92,19 @@ export async function startFakeSlack(
     const last = hook.messages.at(-1);
     // With nothing in-channel yet, replace_original would replace the
     // command's ephemeral answer, which cannot become an in-channel one.
-    if (body.replace_original === true && last) last.text = body.text;
-    else if (body.response_type === "in_channel") {
-      hook.messages.push({ text: body.text });
+    if (body.replace_original === true && last) {
+      last.text = body.text;
+      last.edits += 1;
+    } else if (body.response_type === "in_channel") {
+      const message: FakeSlackMessage = {
+        channel: hookChannels.get(hook) ?? COMMAND_CHANNEL,
+        ts: nextTs(),
+        text: body.text,
+        edits: 0,
+        via: "response_url",
+      };
+      hook.messages.push(message);
+      messages.push(message);
     }
     return { status: 200, body: { ok: true } };
   };
@@ -92,6 +114,17 @@ export async function startFakeSlack(
     if (!header) return slackError("not_authed");
     if (header !== `Bearer ${options.botToken}`) {
       return slackError("invalid_auth");
+    }
+    if (method === "auth.test") {
+      return ok({
+        url: "https://acme.slack.com/",
+        team: "Acme",
+        user: "flowgate",
+        team_id: TEAM,
+        user_id: BOT_USER,
+        bot_id: BOT_ID,
+        is_enterprise_install: false,
+      });
     }
     const body =
       request.method === "GET" ? request.query : (request.body ?? {});
@@ -109,14 +142,14 @@ export async function startFakeSlack(
       if (typeof body.text !== "string" || body.text === "") {
         return slackError("no_text");
       }
-      sequence += 1;
       const message: FakeSlackMessage = {
         channel: channel.id,
-        ts: `${Math.floor(Date.now() / 1000)}.${String(sequence).padStart(6, "0")}`,
+        ts: nextTs(),
         text: body.text,
         ...(body.thread_ts ? { threadTs: body.thread_ts } : {}),
         ...(body.metadata ? { metadata: body.metadata } : {}),
         edits: 0,
+        via: "web_api",
       };
       messages.push(message);
       return ok({
@@ -214,7 +247,7 @@ export async function startFakeSlack(
     url: server.url,
     apiUrl: `${server.url}/api`,
     requests: server.requests,
-    responseUrl() {
+    responseUrl(channel = COMMAND_CHANNEL) {
       sequence += 1;
       const secret = randomBytes(12).toString("base64url");
       const path = `/commands/${TEAM}/${sequence}${Date.now()}/${secret}`;
@@ -226,10 +259,14 @@ export async function startFakeSlack(
         expired: false,
       };
       responseUrls.set(path, hook);
+      hookChannels.set(hook, channel);
       return hook;
     },
     messages: (channel) =>
-      messages.filter((entry) => entry.channel === channel),
+      messages.filter(
+        (entry) => entry.channel === channel && entry.via === "web_api",
+      ),
+    history: (channel) => messages.filter((entry) => entry.channel === channel),
     failNext: server.failNext,
     close: server.close,
   };

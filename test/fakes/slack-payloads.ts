@@ -5,6 +5,8 @@
 export const TEAM = "T0ACME01";
 export const BOT_USER = "U0FLOWGATE";
 export const HUMAN = "U061F7AUR";
+/** The channel the slash command and the mention come from. */
+export const COMMAND_CHANNEL = "C2147483705";
 
 export function slashCommand(text: string, triggerId = randomTriggerId()) {
   return new URLSearchParams({
@@ -13,7 +15,7 @@ export function slashCommand(text: string, triggerId = randomTriggerId()) {
     team_domain: "acme",
     enterprise_id: "E0001",
     enterprise_name: "Acme",
-    channel_id: "C2147483705",
+    channel_id: COMMAND_CHANNEL,
     channel_name: "dev",
     user_id: HUMAN,
     user_name: "steve",
@@ -39,7 +41,7 @@ export function appMention(
       user,
       text,
       ts: "1515449522.000016",
-      channel: "C2147483705",
+      channel: COMMAND_CHANNEL,
       event_ts: "1515449522.000016",
     },
     type: "event_callback",

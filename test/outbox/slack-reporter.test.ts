@@ -510,23 +510,154 @@ describe("Slack reporting", () => {
       });
     }
 
-    // The one known limit (see the reporter's doc comment in
-    // src/sources/slack/report.ts): the first post must add an in-channel
-    // message, Slack gives it no id to find, and so a first post whose
-    // answer was lost after Slack took it is posted again.
+    // Slack took the first post and the answer was lost. That post adds
+    // a message and Slack gives it no id, so the retry reads the channel
+    // with the bot token for the bot's message linking to the run, and
+    // replaces it instead of adding another.
     for (const [name, fault] of lost) {
-      it(`posts the first message twice after ${name}: the known limit`, async () => {
+      it(`finds its first post after ${name} with the bot token: one message`, async () => {
         slack.failNext("POST", hook.path, fault);
         const call = callFor("started", 0);
-
         await expect(reporter.deliver(call)).rejects.toMatchObject({
           transient: true,
         });
-        await reporter.deliver({ ...call, attempt: 2 });
 
-        expect(hook.messages).toHaveLength(2);
+        const outcome = await reporter.deliver({
+          ...callFor("failed", 1),
+          attempt: 2,
+        });
+
+        const [only, ...others] = slack.history(CHANNEL);
+        expect(others).toEqual([]);
+        expect(only?.via).toBe("response_url");
+        expect(only?.text).toMatch(/failed\./);
+        expect(hook.messages).toEqual([only]);
+        expect(outcome.details).toMatchObject({
+          via: "response_url",
+          lookup: "found",
+        });
+        expect(outcome.state?.slack_response_uses).toBe("2");
+        expect(lines()).toEqual([
+          `POST ${hook.path}`,
+          "POST /api/auth.test",
+          "GET /api/conversations.history",
+          `POST ${hook.path}`,
+        ]);
+        expect(slack.requests.at(-1)?.body.replace_original).toBe(true);
       });
     }
+
+    it("does not take another run's response_url post for its own", async () => {
+      // Another command's run posted in the channel, its run URL only
+      // starting the same; this run's first attempt failed before Slack
+      // did anything.
+      const other = slack.responseUrl();
+      await reporter.deliver({
+        ...callFor("started", 0, {
+          reply: { ...fromCommand(), response_url: other.url },
+        }),
+        report: { ...runReport("started", 0), runUrl: `${RUN_URL}0` },
+      });
+      slack.failNext("POST", hook.path, { status: 500 });
+      const call = callFor("started", 0);
+      await expect(reporter.deliver(call)).rejects.toMatchObject({
+        transient: true,
+      });
+
+      const outcome = await reporter.deliver({ ...call, attempt: 2 });
+
+      expect(slack.history(CHANNEL)).toHaveLength(2);
+      expect(hook.messages).toHaveLength(1);
+      expect(outcome.details?.lookup).toBe("not found");
+    });
+
+    // The known limit: a response_url post cannot be looked up without a
+    // bot token, so the retry posts again rather than risk losing the
+    // message, and says a duplicate is possible.
+    for (const [name, fault] of lost) {
+      it(`posts the first message again after ${name} without a bot token, saying it may be a duplicate`, async () => {
+        slack.failNext("POST", hook.path, fault);
+        const call = callFor("started", 0, {
+          credentials: { api_url: slack.apiUrl },
+        });
+        await expect(reporter.deliver(call)).rejects.toMatchObject({
+          transient: true,
+        });
+
+        const outcome = await reporter.deliver({ ...call, attempt: 2 });
+
+        expect(hook.messages).toHaveLength(2);
+        const said = String(outcome.details?.lookup);
+        expect(said).toContain("may be a second message");
+        expect(said).toContain("credentials.bot_token");
+        expect(lines()).toEqual([`POST ${hook.path}`, `POST ${hook.path}`]);
+      });
+    }
+
+    it("posts the first message again when Slack refuses the lookup (missing_scope), saying so", async () => {
+      const narrow = await startFakeSlack({
+        botToken: BOT_TOKEN,
+        channels: [{ id: CHANNEL, joined: true }],
+        historyScope: false,
+      });
+      try {
+        const narrowHook = narrow.responseUrl();
+        narrow.failNext("POST", narrowHook.path, { delayMs: 700 });
+        const call = callFor("started", 0, {
+          reply: { ...fromCommand(), response_url: narrowHook.url },
+          credentials: { bot_token: BOT_TOKEN, api_url: narrow.apiUrl },
+        });
+        await expect(reporter.deliver(call)).rejects.toMatchObject({
+          transient: true,
+        });
+
+        const outcome = await reporter.deliver({ ...call, attempt: 2 });
+
+        expect(narrow.history(CHANNEL)).toHaveLength(2);
+        const said = String(outcome.details?.lookup);
+        expect(said).toContain("may be a second message");
+        expect(said).toContain("missing_scope");
+      } finally {
+        await narrow.close();
+      }
+    });
+
+    it("posts the first message again when the bot is not in the command's channel (not_in_channel), saying so", async () => {
+      const outside = slack.responseUrl(OUTSIDE);
+      slack.failNext("POST", outside.path, { reset: true, afterWork: true });
+      const call = callFor("started", 0, {
+        reply: {
+          ...fromCommand(),
+          channel: OUTSIDE,
+          response_url: outside.url,
+        },
+      });
+      await expect(reporter.deliver(call)).rejects.toMatchObject({
+        transient: true,
+      });
+
+      const outcome = await reporter.deliver({ ...call, attempt: 2 });
+
+      expect(slack.history(OUTSIDE)).toHaveLength(2);
+      expect(String(outcome.details?.lookup)).toContain("not_in_channel");
+    });
+
+    it("retries a first post later when the lookup itself fails in passing", async () => {
+      slack.failNext("POST", hook.path, { delayMs: 700 });
+      const call = callFor("started", 0);
+      await expect(reporter.deliver(call)).rejects.toMatchObject({
+        transient: true,
+      });
+      slack.failNext("GET", "/api/conversations.history", { status: 500 });
+
+      await expect(
+        reporter.deliver({ ...call, attempt: 2 }),
+      ).rejects.toMatchObject({ transient: true });
+      expect(hook.messages).toHaveLength(1);
+
+      await reporter.deliver({ ...call, attempt: 3 });
+      expect(slack.history(CHANNEL)).toHaveLength(1);
+    });
 
     for (const [name, fault] of faults.filter(([, f]) => !isLost(f))) {
       it(`posts the first message once after ${name}`, async () => {

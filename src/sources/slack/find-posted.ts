@@ -28,8 +28,17 @@ export function trackingMetadata(call: ReportCall) {
 export type Lookup =
   | { found: { channel: string; ts: string } }
   | { found: undefined }
-  /** Slack would not let the bot read the channel (missing_scope). */
+  /** Slack would not let the bot read the channel (missing_scope,
+   * not_in_channel, channel_not_found). */
   | { unreadable: string };
+
+/** Slack's refusals to let the bot read a channel: no scope, or not a
+ * member (channel_not_found for a private channel it is not in). */
+const UNREADABLE = new Set([
+  "missing_scope",
+  "not_in_channel",
+  "channel_not_found",
+]);
 
 /**
  * Looks for the tracking message an earlier attempt posted, whose answer
@@ -40,10 +49,26 @@ export type Lookup =
  * Needs channels:history (groups:history for private channels); without
  * it Slack answers missing_scope and the caller posts again.
  */
-export async function findPosted(
+export function findPosted(
   call: ReportCall,
   channel: string,
   threadTs: string | undefined,
+): Promise<Lookup> {
+  return findInChannel(call, channel, threadTs, (message) =>
+    isTrackingOf(message, call.report.runUrl),
+  );
+}
+
+/**
+ * Reads the channel (or thread) since the run change, newest first, for
+ * a message that `matches`. A refusal to read comes back as
+ * `unreadable`; other errors are thrown (a transient one is retried).
+ */
+export async function findInChannel(
+  call: ReportCall,
+  channel: string,
+  threadTs: string | undefined,
+  matches: (message: unknown) => message is { ts: string },
 ): Promise<Lookup> {
   const oldest = (Date.parse(call.report.at) - CLOCK_SKEW_MS) / SECOND_MS;
   let cursor: string | undefined;
@@ -64,15 +89,13 @@ export async function findPosted(
         query,
       );
     } catch (error) {
-      if (error instanceof SlackApiError && error.code === "missing_scope") {
+      if (error instanceof SlackApiError && UNREADABLE.has(error.code)) {
         return { unreadable: error.message };
       }
       throw error;
     }
 
-    const ours = (answer.messages ?? []).find((message) =>
-      isTrackingOf(message, call.report.runUrl),
-    );
+    const ours = (answer.messages ?? []).find(matches);
     if (ours) return { found: { channel, ts: ours.ts } };
     cursor = answer.response_metadata?.next_cursor || undefined;
     if (!answer.has_more || !cursor) break;

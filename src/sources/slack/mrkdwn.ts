@@ -20,6 +20,12 @@ export function slackText(report: RunReport): string {
     .join("\n");
 }
 
+/** How the run's link opens in the message text: `<url|`. Unique per
+ * run, and the `|` keeps run 12's link from matching run 120's. */
+export function runLinkMarker(runUrl: string): string {
+  return `<${linkTarget(runUrl)}|`;
+}
+
 function escapeMarkup(text: string): string {
   return text
     .replaceAll("&", "&amp;")

@@ -4,7 +4,8 @@ import type {
   Reporter,
   ReportOutcome,
 } from "../../outbox/reporter.ts";
-import { findPosted, trackingMetadata } from "./find-posted.ts";
+import { findPosted, type Lookup, trackingMetadata } from "./find-posted.ts";
+import { findResponsePost } from "./find-response-post.ts";
 import { slackText } from "./mrkdwn.ts";
 import { slackReplyTo } from "./reply-to.ts";
 import { postToResponseUrl, SpentResponseUrl } from "./response-url.ts";
@@ -32,13 +33,17 @@ const RESPONSE_URL_HOSTS = ["hooks.slack.com", "hooks.slack-gov.com"];
  * A response_url message cannot be edited with the Web API, so a run
  * that outlives its response_url ends with a second message.
  *
- * Known limit: the first response_url post cannot be made idempotent.
- * It must add an in-channel message (replace_original would act on the
+ * The first response_url post cannot be made idempotent by itself: it
+ * must add an in-channel message (replace_original would act on the
  * command's ephemeral answer, which Slack does not turn into an
- * in-channel one), and Slack answers it with no id to look it up by. So
- * when that one post's answer is lost after Slack took it (a time-out,
- * a reset), its retry posts it again. Later response_url posts replace
- * the message and are safe to repeat.
+ * in-channel one), and Slack answers it with no id. So when a retry
+ * follows an attempt that got no answer, it first reads the channel
+ * with the bot token for that post (findResponsePost) and, found,
+ * replaces it instead of adding one. Known limit: without a bot token,
+ * or when Slack refuses the read (no channels:history, the bot not in
+ * the channel), the retry posts again, perhaps a second message, and
+ * the attempt's `lookup` says so. Later response_url posts replace the
+ * message and are safe to repeat.
  */
 export const slackReporter: Reporter = {
   // A slash command's response_url needs no token; the bot token is asked
@@ -109,20 +114,70 @@ async function postThroughResponseUrl(
   const uses = Number(call.state.slack_response_uses ?? 0);
   // The first post cannot replace: the command's own answer was
   // ephemeral, and Slack does not turn one into an in-channel message.
-  // So a first post whose answer was lost is posted again.
+  // So a first post is made again only once no earlier attempt's is
+  // found (see firstPostLookup).
+  const lookup = uses === 0 ? await firstPostLookup(call) : undefined;
+  const found = lookup?.found === true;
+  // A found post counts the lost attempt's use as well as this one.
+  const used = uses + (found ? 2 : 1);
   await postToResponseUrl(call, url, {
     response_type: "in_channel",
-    replace_original: uses > 0,
+    replace_original: uses > 0 || found,
     text,
   });
   return {
     state: {
-      slack_response_uses: String(uses + 1),
+      slack_response_uses: String(used),
       slack_response_first_used_at:
         call.state.slack_response_first_used_at ?? call.report.at,
     },
-    details: { via: "response_url", use: uses + 1 },
+    details: {
+      via: "response_url",
+      use: used,
+      ...(lookup ? { lookup: lookup.said } : {}),
+    },
   };
+}
+
+/**
+ * Before a retried first response_url post: did an earlier attempt's
+ * post reach the channel, its answer lost? With the bot token the
+ * channel is read for it (findResponsePost). Without one, or when Slack
+ * refuses the read, nothing can tell, and the post is made again: a
+ * second message is possible, and the timeline says so.
+ */
+async function firstPostLookup(
+  call: ReportCall,
+): Promise<{ found: boolean; said: string } | undefined> {
+  if (call.attempt <= 1) return undefined;
+  const maybeTwice =
+    "an earlier attempt failed, perhaps after Slack took its post, and " +
+    "that post could not be looked for, so this may be a second message: ";
+  const { channel } = call.replyTo;
+  if (!call.credentials.bot_token || !channel) {
+    return {
+      found: false,
+      said:
+        `${maybeTwice}Slack's response_url answers with no id, and ` +
+        "finding the post needs credentials.bot_token with " +
+        "channels:history",
+    };
+  }
+  let lookup: Lookup;
+  try {
+    lookup = await findResponsePost(call, channel);
+  } catch (error) {
+    // A lookup Slack may allow later is retried; one it refuses
+    // (a wrong token) must not stop a post the response_url can make.
+    if (!(error instanceof OutboundError) || error.transient) throw error;
+    lookup = { unreadable: error.message };
+  }
+  if ("unreadable" in lookup) {
+    return { found: false, said: `${maybeTwice}${lookup.unreadable}` };
+  }
+  return lookup.found
+    ? { found: true, said: "found" }
+    : { found: false, said: "not found" };
 }
 
 /**

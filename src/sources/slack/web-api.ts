@@ -37,6 +37,8 @@ export interface SlackAnswer {
   ok: true;
   channel?: string;
   ts?: string;
+  /** auth.test: the bot the token belongs to. */
+  bot_id?: string;
   /** conversations.history and conversations.replies. */
   messages?: unknown[];
   has_more?: boolean;
@@ -46,6 +48,7 @@ export interface SlackAnswer {
 /** Web API methods Flowgate calls: the writes are POSTed as JSON, the
  * reads are GETs with a query (they take no JSON body). */
 export type SlackMethod =
+  | "auth.test"
   | "chat.postMessage"
   | "chat.update"
   | "conversations.history"
