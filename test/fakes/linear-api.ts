@@ -74,6 +74,8 @@ export interface FakeLinear {
   comments(identifier: string): FakeLinearComment[];
   attachments(identifier: string): FakeLinearAttachment[];
   stateOf(identifier: string): string;
+  /** The name of the team's state with this id, as a request sent it. */
+  stateName(id: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -290,6 +292,7 @@ export async function startFakeLinear(
       const { stateId } = issueNamed(identifier);
       return team.states.find((state) => state.id === stateId)?.name ?? "";
     },
+    stateName: (id) => team.states.find((state) => state.id === id)?.name,
     close: () => server.close(),
   };
 }
