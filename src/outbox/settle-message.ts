@@ -1,5 +1,7 @@
+import type { Updateable } from "kysely";
 import { recordTimelineEvent } from "../runs/timeline.ts";
 import type { Db } from "../store/database.ts";
+import type { OutboxMessageTable } from "../store/schema.ts";
 import type { OutboxRow } from "./outbox-message.ts";
 
 /**
@@ -16,21 +18,13 @@ export async function markDelivered(
   durationMs: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const done = await trx
-      .updateTable("outbox_messages")
-      .set({
-        status: "delivered",
-        delivered_at: at.toISOString(),
-        updated_at: at.toISOString(),
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-      })
-      .where("id", "=", message.id)
-      .where("locked_by", "=", message.locked_by)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) !== 1) return;
+    const settled = await settleHeld(trx, message, {
+      status: "delivered",
+      delivered_at: at.toISOString(),
+      updated_at: at.toISOString(),
+      last_error: null,
+    });
+    if (!settled) return;
 
     if (Object.keys(outcome.state).length > 0) {
       const run = await trx
@@ -73,21 +67,13 @@ export async function markFailed(
 ): Promise<void> {
   const givingUp = failure.retryAt === undefined;
   await db.transaction().execute(async (trx) => {
-    const changed = await trx
-      .updateTable("outbox_messages")
-      .set({
-        status: givingUp ? "gave_up" : "pending",
-        next_attempt_at: (failure.retryAt ?? at).toISOString(),
-        updated_at: at.toISOString(),
-        locked_by: null,
-        locked_until: null,
-        last_error: failure.error,
-      })
-      .where("id", "=", message.id)
-      .where("locked_by", "=", message.locked_by)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    if (Number(changed.numUpdatedRows) !== 1) return;
+    const settled = await settleHeld(trx, message, {
+      status: givingUp ? "gave_up" : "pending",
+      next_attempt_at: (failure.retryAt ?? at).toISOString(),
+      updated_at: at.toISOString(),
+      last_error: failure.error,
+    });
+    if (!settled) return;
     await recordTimelineEvent(trx, message.run_id, {
       kind: givingUp ? "sync_gave_up" : "sync_retry_scheduled",
       at,
@@ -113,19 +99,11 @@ export async function markSuperseded(
   at: Date,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const changed = await trx
-      .updateTable("outbox_messages")
-      .set({
-        status: "superseded",
-        updated_at: at.toISOString(),
-        locked_by: null,
-        locked_until: null,
-      })
-      .where("id", "=", message.id)
-      .where("locked_by", "=", message.locked_by)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    if (Number(changed.numUpdatedRows) !== 1) return;
+    const settled = await settleHeld(trx, message, {
+      status: "superseded",
+      updated_at: at.toISOString(),
+    });
+    if (!settled) return;
     await recordTimelineEvent(trx, message.run_id, {
       kind: "sync_superseded",
       at,
@@ -137,4 +115,27 @@ export async function markSuperseded(
       },
     });
   });
+}
+
+/**
+ * Moves a pending message this dispatcher still holds to its next state
+ * and releases it; false when the lease went to another dispatcher,
+ * whose outcome must not be overwritten.
+ */
+async function settleHeld(
+  trx: Db,
+  message: OutboxRow,
+  changes: Omit<
+    Updateable<OutboxMessageTable>,
+    "locked_by" | "locked_until" | "id"
+  >,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable("outbox_messages")
+    .set({ ...changes, locked_by: null, locked_until: null })
+    .where("id", "=", message.id)
+    .where("locked_by", "=", message.locked_by)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
