@@ -11,6 +11,7 @@ import type { Trigger } from "../triggers/trigger.ts";
 import type { AdmissionResult } from "./admit-delivery.ts";
 import { authenticate } from "./authenticate.ts";
 import { cancelTicketRun } from "./cancel-ticket-run.ts";
+import { finish } from "./finish-delivery.ts";
 import type { IngressContext } from "./ingress-context.ts";
 import { maskHeaders } from "./mask-headers.ts";
 import { parseJson } from "./parse-json.ts";
@@ -340,25 +341,12 @@ function notFound(): Answer {
   };
 }
 
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
 /**
  * A database failure anywhere on the way in (DESIGN.md §4.3): nothing
  * was accepted and the sender should retry; the log says what failed.
  */
-const ANONYMOUS_BODY_PREVIEW_BYTES = 2048;
-const STORAGE_RETRY_AFTER_SECONDS = 5;
-
-/**
- * The body kept with a refused delivery. One that named a trigger may be
- * redelivered by an admin, so it is kept whole; one from a sender who
- * named none is kept only as a preview, so that unauthenticated traffic
- * cannot fill the disk.
- */
-function storedBody(raw: Buffer, triggerId: number | null): string | null {
-  if (raw.length === 0) return null;
-  if (triggerId !== null) return raw.toString("utf8");
-  return raw.subarray(0, ANONYMOUS_BODY_PREVIEW_BYTES).toString("utf8");
-}
-
 function storageUnavailable(context: IngressContext, error: unknown): Refusal {
   context.logger.error({ err: error }, "storage refused a delivery");
   return new Refusal(
@@ -378,66 +366,4 @@ function refusalAnswer(refusal: Refusal): Answer {
     },
     headers: refusal.extra.headers ?? {},
   };
-}
-
-/** Counts, logs and records the outcome of every delivery, then answers. */
-function finish(
-  context: IngressContext,
-  request: DeliveryRequest,
-  project: Project | undefined,
-  answer: Answer,
-  trigger?: Trigger,
-  refusal?: Refusal,
-): Answer {
-  const outcome: Outcome =
-    answer.outcome ??
-    (answer.status === 202
-      ? "accepted"
-      : answer.body.duplicate
-        ? "duplicate"
-        : answer.body.status === "ignored"
-          ? "ignored"
-          : "refused");
-  context.metrics.deliveries.inc({ outcome, status: String(answer.status) });
-  context.metrics.acknowledgementSeconds.observe(
-    { outcome },
-    (Date.now() - request.receivedAt.getTime()) / 1000,
-  );
-
-  const reason =
-    refusal?.check ??
-    answer.reason ??
-    (typeof answer.body.reason === "string" ? answer.body.reason : undefined);
-  context.logger.debug(
-    {
-      project_id: project?.id,
-      trigger_id: trigger?.id,
-      delivery_id: answer.deliveryId,
-      run_id: answer.runId ?? answer.body.id,
-      status: answer.status,
-      outcome,
-      reason,
-    },
-    "delivery answered",
-  );
-
-  if (
-    project &&
-    (outcome === "refused" || outcome === "ignored" || outcome === "canceled")
-  ) {
-    const triggerId = trigger?.id ?? refusal?.extra.triggerId ?? null;
-    context.refusals.record({
-      project,
-      triggerId,
-      outcome,
-      statusCode: answer.status,
-      reason: refusal ? `${refusal.check}: ${refusal.message}` : (reason ?? ""),
-      sourceIp: request.sourceIp,
-      headers: maskHeaders(request.headers),
-      body: storedBody(request.rawBody, triggerId),
-      receivedAt: request.receivedAt,
-      runId: answer.runId ?? null,
-    });
-  }
-  return answer;
 }
