@@ -267,6 +267,36 @@ describe("Slack reporting", () => {
     expect(lines()).toEqual([`POST ${POST}`]);
   });
 
+  it("does not post to a plain-http response_url on Slack's host", async () => {
+    // Slack's names resolve to the fake, so a post to the http hook
+    // would land there; Slack's Web API (https) cannot be reached.
+    const toFake = createOutboundHttp(
+      { allowPrivate: true, allowedHosts: [] },
+      {
+        timeoutMs: 300,
+        resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+      },
+    );
+    const port = new URL(slack.url).port;
+    const reply = {
+      ...fromCommand(),
+      response_url: `http://hooks.slack.com:${port}${hook.path}`,
+    };
+    try {
+      const call = callFor("started", 0, {
+        reply,
+        credentials: { bot_token: BOT_TOKEN },
+      });
+      await expect(
+        reporter.deliver({ ...call, http: toFake }),
+      ).rejects.toThrow();
+    } finally {
+      await toFake.close();
+    }
+    expect(hook.uses).toBe(0);
+    expect(slack.requests).toEqual([]);
+  });
+
   it("writes the tracking message in mrkdwn, escaping Slack's markup", async () => {
     const call = callFor("failed", 0, {
       reply: fromMention(),
@@ -781,15 +811,22 @@ describe("Slack reporting", () => {
       );
     });
 
-    it("keeps nothing that is not an id or an https response_url", () => {
+    it("keeps nothing that is not an id or an http(s) response_url", () => {
       expect(replyTo(urlVerification("challenge-x"))).toEqual({});
       expect(replyTo(undefined)).toEqual({});
       const body = {
         ...commandBody("PROJ-1"),
         channel_id: "../etc",
-        response_url: "http://hooks.slack.com/commands/T/1/x",
+        response_url: "file:///etc/passwd",
       };
       expect(replyTo(body)).toEqual({ team_id: TEAM });
+      // Whether an http one may be posted to is decided when reporting
+      // (isSlackHook), where credentials.api_url is known.
+      const plain = "http://hooks.slack.com/commands/T/1/x";
+      expect(replyTo({ ...body, response_url: plain })).toEqual({
+        team_id: TEAM,
+        response_url: plain,
+      });
     });
   });
 });

@@ -5,7 +5,10 @@ const MESSAGE_TS = /^\d{1,12}\.\d{1,9}$/;
 /**
  * Where a run's messages go, from the request that started it:
  * - a slash command: its `response_url` (a bearer secret: never logged,
- *   never in a message), `channel_id` and `team_id`;
+ *   never in a message), `channel_id` and `team_id`; the URL is kept
+ *   if it is http(s): whether it may be posted to (https to Slack's
+ *   hooks, or the origin `credentials.api_url` names) is decided when
+ *   reporting, where the credentials are known;
  * - an Events API mention: `event.channel`, and the thread to answer in
  *   (the mention's own `ts`, or the root of the thread it was made in).
  * Only ids and the URL are kept, never the text of the request.
@@ -29,17 +32,18 @@ export function slackReplyTo(body: unknown): Record<string, string> {
   }
   if (typeof request.command === "string") {
     put("channel", matching(SLACK_ID, request.channel_id));
-    put("response_url", httpsUrl(request.response_url));
+    put("response_url", webUrl(request.response_url));
   }
   return reply;
 }
 
-function httpsUrl(value: unknown): string | undefined {
+function webUrl(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length > MAX_URL_CHARS) {
     return undefined;
   }
   if (!URL.canParse(value)) return undefined;
-  return new URL(value).protocol === "https:" ? value : undefined;
+  const { protocol } = new URL(value);
+  return protocol === "https:" || protocol === "http:" ? value : undefined;
 }
 
 function matching(pattern: RegExp, value: unknown): string | undefined {
