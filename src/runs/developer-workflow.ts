@@ -8,7 +8,7 @@ import type {
   ExecutionResult,
   Executor,
 } from "../executors/executor.ts";
-import type { Forge, ForgeProject, MergeRequest } from "../forges/forge.ts";
+import type { Forge, ForgeProject } from "../forges/forge.ts";
 import { ForgeRefusedError } from "../forges/forge-refused-error.ts";
 import type { GitWorkspace } from "../forges/git-workspace.ts";
 import type { Project } from "../projects/project.ts";
@@ -18,7 +18,10 @@ import type { Ticket } from "../tickets/ticket.ts";
 import type { WorkflowSettings } from "../workflows/workflow-settings.ts";
 import { attachMergeRequest } from "./attach-merge-request.ts";
 import { branchName } from "./branch-name.ts";
-import { hasContinuation, withContinuation } from "./continuation-section.ts";
+import {
+  continueMergeRequest,
+  openedByEarlierRun,
+} from "./continue-merge-request.ts";
 import {
   checkCanceled,
   executionDetails,
@@ -30,8 +33,6 @@ import {
   commitMessage,
   mergeRequestDescription,
   mergeRequestTitle,
-  type RecordedFollowUp,
-  withFollowUps,
 } from "./merge-request-text.ts";
 import { runRemoteWorkflow } from "./remote-workflow.ts";
 import { runNote } from "./run-note.ts";
@@ -210,55 +211,6 @@ export async function runDeveloperWorkflow(
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
-}
-
-/** A run continuing an open merge request adds its follow-ups'
- * instructions to the description, each once. */
-async function continueMergeRequest(
-  forge: Forge,
-  project: ForgeProject,
-  open: MergeRequest,
-  continuation: {
-    followUps: readonly RecordedFollowUp[];
-    run: RunRow;
-    runUrl: string;
-    result: Parameters<typeof withContinuation>[1]["result"];
-  },
-): Promise<MergeRequest> {
-  const { followUps, run, runUrl, result } = continuation;
-  // A run continuing the merge request adds its instructions, then what
-  // it did and, when it stopped short, why. A retry of the run that
-  // opened it adds nothing it already says.
-  let description = withFollowUps(open.description, followUps);
-  if (
-    run.merge_request_iid !== open.iid ||
-    hasContinuation(open.description, run.id)
-  ) {
-    description = withContinuation(description, {
-      runId: run.id,
-      runUrl,
-      result,
-    });
-  }
-  if (description === open.description) return open;
-  return forge.updateMergeRequestDescription(project, open.iid, description);
-}
-
-/** Whether another run of the project recorded merge request `iid`: a
- * run that finds its own (a retry after GitLab made it) continues none. */
-async function openedByEarlierRun(
-  db: Db,
-  run: RunRow,
-  iid: number,
-): Promise<boolean> {
-  const earlier = await db
-    .selectFrom("runs")
-    .select("id")
-    .where("project_id", "=", run.project_id)
-    .where("merge_request_iid", "=", iid)
-    .where("id", "!=", run.id)
-    .executeTakeFirst();
-  return earlier !== undefined;
 }
 
 /** How many times one run gives its executor follow-ups that arrived
