@@ -1,4 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  hkdfSync,
+  randomBytes,
+} from "node:crypto";
 
 const VERSION = "v1";
 const IV_BYTES = 12;
@@ -34,6 +39,14 @@ export class SecretBox {
         typeof part === "string" ? part : part.toString("base64url"),
       )
       .join(".");
+  }
+
+  /** A 32-byte key of its own for one purpose (HKDF-SHA256 of the
+   * instance key), so a MAC key never doubles as the encryption key. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(
+      hkdfSync("sha256", this.#key, Buffer.alloc(0), purpose, 32),
+    );
   }
 
   open(sealed: string): string {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { hashToken, secretsEqual } from "../crypto/tokens.ts";
+import type { SessionCheck } from "./dashboard/cookie-auth.ts";
 import { HttpError } from "./http-error.ts";
 
 /** Decides on a token that is not the instance admin's: returns to let
@@ -14,9 +15,15 @@ export type TokenCheck = (
  * Checks the instance-admin token from `Authorization: Bearer` or
  * `PRIVATE-TOKEN`. Both sides are hashed first, so the comparison has a
  * fixed length and takes constant time. Any other token goes to
- * `otherToken` when given (GitLab's, gitlab-access.ts).
+ * `otherToken` when given (GitLab's, gitlab-access.ts). A request with
+ * neither header may come from the dashboard: `cookieSession` decides
+ * on its session cookie (dashboard/cookie-auth.ts).
  */
-export function adminGuard(adminToken: string, otherToken?: TokenCheck) {
+export function adminGuard(
+  adminToken: string,
+  otherToken?: TokenCheck,
+  cookieSession?: SessionCheck,
+) {
   const expected = Buffer.from(hashToken(adminToken), "hex");
   return async (
     request: FastifyRequest,
@@ -33,6 +40,7 @@ export function adminGuard(adminToken: string, otherToken?: TokenCheck) {
       return;
     }
     if (presented && otherToken) return otherToken(request, reply, presented);
+    if (!presented && (await cookieSession?.(request, reply))) return;
     throw new HttpError(401, "401 Unauthorized");
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { App } from "../app.ts";
 import {
   type Actor,
@@ -6,10 +6,10 @@ import {
   recordAuditEvent,
 } from "../audit/audit-event.ts";
 import { readGitLabConfig } from "../forges/gitlab/gitlab-project-config.ts";
-import { Refusal } from "../ingress/refusal.ts";
 import { findProject, type Project } from "../projects/project.ts";
 import { accessLevelName, requiredAccessLevel } from "./access-levels.ts";
 import type { TokenCheck } from "./admin-auth.ts";
+import { limitAuthFailures } from "./auth-failure-limit.ts";
 import { GitLabAccessCache } from "./gitlab-access-cache.ts";
 import {
   askGitLabMembership,
@@ -45,7 +45,7 @@ export function gitlabAccess(app: App): TokenCheck {
       throw new HttpError(401, "401 Unauthorized");
     }
     const refuse = refusals(app, request, project);
-    await limitFailures(app, request, reply);
+    await limitAuthFailures(app, request, reply);
 
     const config = readGitLabConfig(project.forgeConfig, app.secretBox);
     const membership = await cache
@@ -155,23 +155,4 @@ function refusals(app: App, request: FastifyRequest, project: Project) {
       );
     },
   };
-}
-
-/** Tokens GitLab refused count against the address, as a trigger's do:
- * a stream of guesses must not reach GitLab (which would block
- * Flowgate's own address). */
-async function limitFailures(
-  app: App,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<void> {
-  try {
-    await app.ingress.authFailures.check(request.ip);
-  } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
-    for (const [name, value] of Object.entries(error.extra.headers ?? {})) {
-      reply.header(name, value);
-    }
-    throw new HttpError(error.status, error.message);
-  }
 }

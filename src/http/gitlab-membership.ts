@@ -46,19 +46,8 @@ export async function askGitLabMembership(
   where: { baseUrl: string; projectId: number; token: string },
   http: OutboundHttp,
 ): Promise<GitLabMembership> {
-  const api = new GitLabApi(
-    { baseUrl: where.baseUrl, token: where.token },
-    withTimeout(http, CALL_TIMEOUT_MS),
-    { maxAttempts: MAX_ATTEMPTS },
-  );
-
-  const user = parsed(
-    userAnswer,
-    await refusedToken(api.request("GET", "/user")),
-  );
-  if (user.state !== undefined && user.state !== "active") {
-    throw new GitLabTokenRefusedError(401, `the user is ${user.state}`);
-  }
+  const api = gitlabApi(where, http);
+  const user = await whoseToken(api);
 
   const path = `/projects/${where.projectId}/members/all/${user.id}`;
   try {
@@ -79,6 +68,38 @@ export async function askGitLabMembership(
     }
     throw error;
   }
+}
+
+/** Asks GitLab (`GET /user`) whose token it is; an inactive user's
+ * token counts as one GitLab does not know. */
+export async function askGitLabUser(
+  where: { baseUrl: string; token: string },
+  http: OutboundHttp,
+): Promise<{ id: number; username: string }> {
+  const user = await whoseToken(gitlabApi(where, http));
+  return { id: user.id, username: user.username };
+}
+
+function gitlabApi(
+  where: { baseUrl: string; token: string },
+  http: OutboundHttp,
+): GitLabApi {
+  return new GitLabApi(
+    { baseUrl: where.baseUrl, token: where.token },
+    withTimeout(http, CALL_TIMEOUT_MS),
+    { maxAttempts: MAX_ATTEMPTS },
+  );
+}
+
+async function whoseToken(api: GitLabApi) {
+  const user = parsed(
+    userAnswer,
+    await refusedToken(api.request("GET", "/user")),
+  );
+  if (user.state !== undefined && user.state !== "active") {
+    throw new GitLabTokenRefusedError(401, `the user is ${user.state}`);
+  }
+  return user;
 }
 
 /** Turns GitLab's 401 and 403 into what they say about the token. */

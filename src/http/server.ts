@@ -1,3 +1,4 @@
+import fastifyCookie from "@fastify/cookie";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -10,6 +11,8 @@ import { ForgeInputError } from "../forges/forge-input-error.ts";
 import { ForgeNotFoundError } from "../forges/forge-not-found-error.ts";
 import { WorkspacePathError } from "../forges/workspace-path-error.ts";
 import { Refusal } from "../ingress/refusal.ts";
+import { DEFAULT_DASHBOARD_DIR } from "./dashboard/dashboard-files.ts";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { HttpError } from "./http-error.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { gitlabFlowEvents } from "./routes/gitlab-flow-events.ts";
@@ -27,9 +30,17 @@ const REASONS: Record<number, string> = {
   415: "Unsupported Media Type",
 };
 
+export interface ServerOptions {
+  /** The built dashboard (`npm run build:web`); default web/dist. */
+  dashboardDir?: string | undefined;
+}
+
 /** The HTTP server: health, the trigger endpoints, GitLab's merge
- * request webhook and the admin API. */
-export function buildServer(app: App): FastifyInstance {
+ * request webhook, the admin API and the dashboard. */
+export function buildServer(
+  app: App,
+  options: ServerOptions = {},
+): FastifyInstance {
   const server = Fastify({
     loggerInstance: app.logger,
     // Per-request lines would double the cost of a delivery; the ingress
@@ -74,12 +85,17 @@ export function buildServer(app: App): FastifyInstance {
     reply.code(404).send({ message: "404 Not Found" }),
   );
 
+  // Parses the dashboard's session cookie for every route that reads it.
+  server.register(fastifyCookie);
   server.register(healthRoutes(app));
   if (app.config.role !== "worker") {
     server.register(triggerEndpoints(app));
     server.register(gitlabWebhook(app));
     server.register(gitlabFlowEvents(app));
     server.register(adminRoutes(app));
+    server.register(
+      dashboardRoutes(app, options.dashboardDir ?? DEFAULT_DASHBOARD_DIR),
+    );
   }
   return server;
 }

@@ -17,6 +17,7 @@ import { runMergeRequestUrl } from "./migrations/006-run-merge-request-url.ts";
 import { forgeEvents } from "./migrations/007-forge-events.ts";
 import { firstDeliveryOfKey } from "./migrations/008-first-delivery-of-key.ts";
 import { outboxOnce } from "./migrations/009-outbox-once.ts";
+import { dashboardSessions } from "./migrations/010-dashboard-sessions.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -58,6 +59,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     "007-forge-events": forgeEvents(dialect),
     "008-first-delivery-of-key": firstDeliveryOfKey(),
     "009-outbox-once": outboxOnce(),
+    "010-dashboard-sessions": dashboardSessions(),
   };
 }
 

@@ -21,6 +21,7 @@ export interface Database {
   run_transcript_entries: RunTranscriptEntryTable;
   outbox_messages: OutboxMessageTable;
   forge_events: ForgeEventTable;
+  dashboard_sessions: DashboardSessionTable;
 }
 
 /** Instance-wide values every process of a deployment shares. */
@@ -240,6 +241,21 @@ export interface ForgeEventTable {
   merge_request_iid: number | null;
   run_id: number | null;
   received_at: Time;
+}
+
+/** A dashboard sign-in (010); the session id itself is never stored. */
+export interface DashboardSessionTable {
+  /** SHA-256 of the session id (hex), as tokens are kept. */
+  id_hash: string;
+  kind: "admin" | "gitlab";
+  /** "Administrator", or the GitLab user as "@username". */
+  principal_name: string;
+  /** The GitLab user's id; null for the admin. */
+  principal_id: number | null;
+  /** The GitLab user's token, sealed; null for the admin. */
+  gitlab_token: string | null;
+  created_at: Time;
+  expires_at: Time;
 }
 
 export type ReadOnlyId = ColumnType<number, never, never>;

@@ -50,6 +50,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   now?: Clock;
   dataDir?: string;
+  /** The built dashboard to serve; default web/dist. */
+  dashboardDir?: string;
 }
 
 /** Starts the real server on a free port with a fresh data directory. */
@@ -72,7 +74,7 @@ export async function startTestServer(
   const app = await createApp(config, secrets, logger, {
     ...(options.now ? { now: options.now } : {}),
   });
-  const server = buildServer(app);
+  const server = buildServer(app, { dashboardDir: options.dashboardDir });
   await server.listen({ host: "127.0.0.1", port });
   const url = `http://127.0.0.1:${port}`;
 

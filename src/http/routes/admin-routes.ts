@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { App } from "../../app.ts";
 import { adminGuard } from "../admin-auth.ts";
+import { cookieSessionCheck } from "../dashboard/cookie-auth.ts";
 import { gitlabAccess } from "../gitlab-access.ts";
 import { auditEventRoutes } from "./audit-events.ts";
 import { deliveryRoutes } from "./deliveries.ts";
@@ -12,10 +13,19 @@ import { runRoutes } from "./runs.ts";
 import { triggerRoutes } from "./triggers.ts";
 
 /** The admin API of DESIGN.md §3, behind the admin token (or, on a
- * GitLab project's routes, a GitLab token with the access they need). */
+ * GitLab project's routes, a GitLab token with the access they need),
+ * or a dashboard session's cookie standing for either. */
 export function adminRoutes(app: App) {
   return async (server: FastifyInstance) => {
-    server.addHook("onRequest", adminGuard(app.adminToken, gitlabAccess(app)));
+    const gitlabToken = gitlabAccess(app);
+    server.addHook(
+      "onRequest",
+      adminGuard(
+        app.adminToken,
+        gitlabToken,
+        cookieSessionCheck(app, gitlabToken),
+      ),
+    );
     // A change may disable a trigger or revoke a token: forget lookups.
     // Cleared before the answer leaves, so the sender's next request
     // already sees the change.

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from "fastify";
+import type { App } from "../../app.ts";
+import { dashboardFiles } from "./dashboard-files.ts";
+import { setDashboardHeaders } from "./dashboard-headers.ts";
+import { sessionRoutes } from "./session-routes.ts";
+
+export const DASHBOARD_PREFIX = "/-/dashboard";
+
+/** The dashboard (issue 8): its sign-in sessions and its built files,
+ * all under /-/dashboard/ with the page's security headers; `/` leads
+ * there. */
+export function dashboardRoutes(app: App, dashboardDir: string) {
+  return async (server: FastifyInstance) => {
+    server.get("/", (_request, reply) =>
+      reply.redirect(`${DASHBOARD_PREFIX}/`, 302),
+    );
+    server.register(
+      async (dashboard) => {
+        dashboard.addHook("onRequest", async (_request, reply) => {
+          setDashboardHeaders(reply);
+        });
+        dashboard.register(sessionRoutes(app));
+        dashboard.register(dashboardFiles(dashboardDir));
+      },
+      { prefix: DASHBOARD_PREFIX },
+    );
+  };
+}
