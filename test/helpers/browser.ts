@@ -1,0 +1,95 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+// The browser suites drive Debian's Chromium (apt-get install chromium)
+// through playwright-core; no browser is downloaded. Without it they are
+// skipped with one line saying how to run them, unless the run requires
+// them (FLOWGATE_TEST_REQUIRE_BROWSER=1, as .ci/run sets).
+
+export const CHROMIUM_PATH =
+  process.env.FLOWGATE_TEST_CHROMIUM || "/usr/bin/chromium";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let announced = false;
+
+/** Whether the browser suites run; fails when they must but cannot. */
+export function browserAvailable(): boolean {
+  if (fs.existsSync(CHROMIUM_PATH)) return true;
+  if (process.env.FLOWGATE_TEST_REQUIRE_BROWSER === "1") {
+    throw new Error(
+      `Chromium is required for this run (FLOWGATE_TEST_REQUIRE_BROWSER=1) but ${CHROMIUM_PATH} does not exist; install it with apt-get install chromium or set FLOWGATE_TEST_CHROMIUM.`,
+    );
+  }
+  if (!announced) {
+    announced = true;
+    process.stderr.write(
+      `Browser suites skipped: no Chromium at ${CHROMIUM_PATH}; run apt-get install chromium (or set FLOWGATE_TEST_CHROMIUM) to enable them.\n`,
+    );
+  }
+  return false;
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** A headless Chromium with a fresh profile, removed on close. */
+export async function launchBrowser(): Promise<Browser> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    locale: "en-GB",
+    timezoneId: "UTC",
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const SCREENSHOTS = path.resolve(import.meta.dirname, "../../docs/screenshots");
+
+/** Saves the page as docs/screenshots/<name>.png for the README. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({
+    path: path.join(SCREENSHOTS, `${name}.png`),
+    fullPage: true,
+    animations: "disabled",
+    caret: "hide",
+  });
+}
+
+/** Signs the page in through the sign-in form and waits for the projects. */
+export async function signIn(
+  page: Page,
+  serverUrl: string,
+  token: string,
+): Promise<void> {
+  await page.goto(`${serverUrl}/-/dashboard/sign-in`);
+  await page.getByLabel("Admin token or GitLab access token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Projects" }).waitFor();
+}
