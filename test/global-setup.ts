@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { findChromium } from "./helpers/find-chromium.ts";
 
 // The PostgreSQL suites run against the server named here (the default
 // is the one a development machine and CI run); without one they are
@@ -10,10 +11,17 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** An admin URL of a reachable PostgreSQL, or "" when there is none. */
     postgresUrl: string;
+    /** The Chromium the browser suites drive, or "" when there is none. */
+    chromiumPath: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  project.provide("chromiumPath", findChromium());
+  await providePostgres(project);
+}
+
+async function providePostgres(project: TestProject): Promise<void> {
   const chosen = process.env.FLOWGATE_TEST_POSTGRES_URL;
   const url = chosen || DEFAULT_POSTGRES_URL;
   const problem = await reach(url);

@@ -2,14 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { inject } from "vitest";
 
-// The browser suites drive Debian's Chromium (apt-get install chromium)
-// through playwright-core; no browser is downloaded. Without it they are
-// skipped with one line saying how to run them, unless the run requires
-// them (FLOWGATE_TEST_REQUIRE_BROWSER=1, as .ci/run sets).
-
-export const CHROMIUM_PATH =
-  process.env.FLOWGATE_TEST_CHROMIUM || "/usr/bin/chromium";
+// Chromium is found once per run by test/global-setup.ts
+// (find-chromium.ts), which also says when the suites are skipped.
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -22,23 +18,9 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-let announced = false;
-
-/** Whether the browser suites run; fails when they must but cannot. */
+/** Whether the browser suites run (describe.skipIf(!browserAvailable())). */
 export function browserAvailable(): boolean {
-  if (fs.existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.FLOWGATE_TEST_REQUIRE_BROWSER === "1") {
-    throw new Error(
-      `Chromium is required for this run (FLOWGATE_TEST_REQUIRE_BROWSER=1) but ${CHROMIUM_PATH} does not exist; install it with apt-get install chromium or set FLOWGATE_TEST_CHROMIUM.`,
-    );
-  }
-  if (!announced) {
-    announced = true;
-    process.stderr.write(
-      `Browser suites skipped: no Chromium at ${CHROMIUM_PATH}; run apt-get install chromium (or set FLOWGATE_TEST_CHROMIUM) to enable them.\n`,
-    );
-  }
-  return false;
+  return inject("chromiumPath") !== "";
 }
 
 export interface Browser {
@@ -51,7 +33,7 @@ export interface Browser {
 export async function launchBrowser(): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath: inject("chromiumPath"),
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
