@@ -29,6 +29,7 @@ const ROUTE_LEVELS: Readonly<Record<string, number>> = {
   [`DELETE ${TRIGGERS}/:trigger_id`]: CHANGE,
   [`POST ${TRIGGERS}/:trigger_id/rotate`]: CHANGE,
   [`GET ${RUNS}`]: READ,
+  [`GET ${RUNS}/events`]: READ,
   [`GET ${RUNS}/:run_id`]: READ,
   [`GET ${RUNS}/:run_id/transcript`]: READ,
   [`GET ${RUNS}/:run_id/messages`]: READ,

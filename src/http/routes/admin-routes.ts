@@ -8,6 +8,7 @@ import { deliveryRoutes } from "./deliveries.ts";
 import { mergeRequestRoutes } from "./merge-requests.ts";
 import { projectRoutes } from "./projects.ts";
 import { repositoryRoutes } from "./repository.ts";
+import { runEventStreamRoutes } from "./run-event-stream.ts";
 import { runMessageRoutes } from "./run-messages.ts";
 import { runRoutes } from "./runs.ts";
 import { triggerRoutes } from "./triggers.ts";
@@ -37,6 +38,7 @@ export function adminRoutes(app: App) {
       projectRoutes,
       triggerRoutes,
       runRoutes,
+      runEventStreamRoutes,
       runMessageRoutes,
       deliveryRoutes,
       auditEventRoutes,

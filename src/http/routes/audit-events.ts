@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { App } from "../../app.ts";
+import { containsText } from "../../store/contains-text.ts";
 import { fetchPage, readPage } from "../paging.ts";
 import { parseInput } from "../parse-body.ts";
 import { projectParam } from "./admin-context.ts";
@@ -8,6 +9,7 @@ import { projectParam } from "./admin-context.ts";
 const auditFilters = z.object({
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
+  search: z.string().max(200).optional(),
 });
 
 /** Audit events newest first, in GitLab's audit event shape. */
@@ -29,6 +31,16 @@ export function auditEventRoutes(app: App) {
         }
         if (filters.created_before) {
           query = query.where("created_at", "<=", iso(filters.created_before));
+        }
+        const { search } = filters;
+        if (search) {
+          query = query.where((eb) =>
+            eb.or([
+              containsText("action", search),
+              containsText("author_name", search),
+              containsText("target_details", search),
+            ]),
+          );
         }
         const rows = await fetchPage(reply, query, readPage(request.query));
         return rows.map((row) => ({

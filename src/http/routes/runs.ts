@@ -7,6 +7,7 @@ import { retryRun } from "../../runs/retry-run.ts";
 import { findRun, type RunRow } from "../../runs/run-record.ts";
 import { RUN_STATUSES } from "../../runs/run-status.ts";
 import { runView } from "../../runs/run-view.ts";
+import { containsText } from "../../store/contains-text.ts";
 import { HttpError, notFound } from "../http-error.ts";
 import { fetchPage, readPage } from "../paging.ts";
 import { parseInput } from "../parse-body.ts";
@@ -18,6 +19,7 @@ const runFilters = z.object({
   status: z.enum(RUN_STATUSES).optional(),
   external_reference: z.string().max(128).optional(),
   trigger_id: z.coerce.number().int().min(1).optional(),
+  search: z.string().max(200).optional(),
 });
 
 export function runRoutes(app: App) {
@@ -57,6 +59,15 @@ export function runRoutes(app: App) {
       }
       if (filters.trigger_id)
         query = query.where("trigger_id", "=", filters.trigger_id);
+      const { search } = filters;
+      if (search) {
+        query = query.where((eb) =>
+          eb.or([
+            containsText("title", search),
+            containsText("external_reference", search),
+          ]),
+        );
+      }
       const rows = await fetchPage(reply, query, readPage(request.query));
       return Promise.all(rows.map((row) => show(row, project, false)));
     });
