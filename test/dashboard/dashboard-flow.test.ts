@@ -199,6 +199,7 @@ describe.skipIf(!browserAvailable())("the dashboard in a browser", () => {
     expect(await answer.textContent()).toContain(
       '"external_reference": "DASH-2"',
     );
+    await answer.getByRole("link", { name: /Open run #\d+/ }).waitFor();
     await screenshot(page(), "delivery");
   });
 

@@ -22,6 +22,7 @@ const DESCRIPTION = [
   "[click me](javascript:window.__pwned='link';alert('link'))",
   "<a href=\"javascript:alert('anchor')\">anchor</a>",
 ].join("\n");
+const TRACKER_KEY = "trk-live-7f3a9c2e51b84d06";
 const COMMENT = `<svg onload="window.__pwned='comment';alert('comment')"></svg>`;
 
 let build: Awaited<ReturnType<typeof buildDashboardForTest>>;
@@ -38,21 +39,20 @@ describe.skipIf(!browserAvailable())("untrusted ticket text", () => {
     server = await startTestServer({ dashboardDir: build.dir });
     projectId = (await server.createProject("acme/untrusted")).id;
     const trigger = await server.createTrigger(projectId);
-    const answer = await deliver(
-      server,
-      projectId,
-      signGeneric(
-        trigger.signing_secret,
-        {
-          title: TITLE,
-          description: DESCRIPTION,
-          external_reference: "XSS-1",
-          external_url: "https://tracker.example.com/browse/XSS-1",
-          context: { comments: [COMMENT] },
-        },
-        { token: trigger.token },
-      ),
+    const signed = signGeneric(
+      trigger.signing_secret,
+      {
+        title: TITLE,
+        description: DESCRIPTION,
+        external_reference: "XSS-1",
+        external_url: "https://tracker.example.com/browse/XSS-1",
+        context: { comments: [COMMENT] },
+      },
+      { token: trigger.token },
     );
+    // A tracker's own credential header, which the server does not know.
+    signed.headers["x-tracker-api-key"] = TRACKER_KEY;
+    const answer = await deliver(server, projectId, signed);
     expect(answer.status).toBe(202);
     runId = answer.body.id;
     await server.waitForRun(projectId, runId);
@@ -108,6 +108,17 @@ describe.skipIf(!browserAvailable())("untrusted ticket text", () => {
     expect(await javascriptLinks()).toBe(0);
     expect(await pwned()).toBeUndefined();
     expect(dialogs).toEqual([]);
+  });
+
+  it("masks a credential header the server did not know", async () => {
+    await page().goto(projectUrl(`deliveries/${deliveryId}`));
+    const row = page().getByRole("row", { name: /x-tracker-api-key/ });
+    await row.waitFor();
+
+    expect(await row.locator("td").textContent()).toBe("[masked]");
+    expect(await page().locator("main").textContent()).not.toContain(
+      TRACKER_KEY,
+    );
   });
 
   it("shows the description and comment as text in the delivery body", async () => {

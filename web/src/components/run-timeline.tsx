@@ -18,8 +18,8 @@ export function RunTimeline(props: { events: RunEvent[] }) {
         {props.events.map((event, index) => (
           <tr key={`${event.name}-${index}`}>
             <th scope="row">{event.name}</th>
-            <td>{formatTime(event.at)}</td>
-            <td>{formatDuration(event.duration_ms)}</td>
+            <td class="nowrap">{formatTime(event.at)}</td>
+            <td class="nowrap">{formatDuration(event.duration_ms)}</td>
             <td>
               <code class="details">{describeDetails(event.details)}</code>
             </td>

@@ -96,6 +96,15 @@ export function DeliveryPage(props: {
           {answer && (
             <section aria-labelledby="answer" class="answer" aria-live="polite">
               <h2 id="answer">Redelivery answered {answer.status}</h2>
+              {answeredRun(answer) !== null && (
+                <p>
+                  <a
+                    href={projectPage(projectId, `runs/${answeredRun(answer)}`)}
+                  >
+                    Open run #{answeredRun(answer)}
+                  </a>
+                </p>
+              )}
               <pre>{JSON.stringify(answer.body, null, 2)}</pre>
             </section>
           )}
@@ -118,6 +127,14 @@ export function DeliveryPage(props: {
       )}
     </section>
   );
+}
+
+/** The run a successful redelivery started or joined, if any. */
+function answeredRun(answer: Answer): number | null {
+  if (answer.status >= 300) return null;
+  const body = answer.body as { id?: unknown; status_url?: unknown } | null;
+  const isRun = typeof body?.id === "number" && body.status_url !== undefined;
+  return isRun ? (body.id as number) : null;
 }
 
 /** JSON indented for reading; anything else exactly as received. */
