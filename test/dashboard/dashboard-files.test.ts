@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
@@ -125,6 +126,23 @@ describe("the built dashboard", () => {
 
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("/-/dashboard/");
+  });
+
+  it("answers the asterisk form of GET with 404, not the redirect", async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const request = http.request(
+        `${server.url}/`,
+        { path: "*" },
+        (answer) => {
+          answer.resume();
+          resolve(answer.statusCode);
+        },
+      );
+      request.on("error", reject);
+      request.end();
+    });
+
+    expect(status).toBe(404);
   });
 
   it("refuses to leave the directory", async () => {

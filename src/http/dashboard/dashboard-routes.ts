@@ -11,9 +11,12 @@ export const DASHBOARD_PREFIX = "/-/dashboard";
  * there. */
 export function dashboardRoutes(app: App, dashboardDir: string) {
   return async (server: FastifyInstance) => {
-    server.get("/", (_request, reply) =>
-      reply.redirect(`${DASHBOARD_PREFIX}/`, 302),
-    );
+    server.get("/", (request, reply) => {
+      // The router also hands this route the asterisk form (`GET *`),
+      // which names no resource: that stays a 404.
+      if (!request.url.startsWith("/")) return reply.callNotFound();
+      return reply.redirect(`${DASHBOARD_PREFIX}/`, 302);
+    });
     server.register(
       async (dashboard) => {
         dashboard.addHook("onRequest", async (_request, reply) => {
