@@ -28,8 +28,8 @@ export function ProjectsPage() {
       <ErrorMessage error={projects.error} />
       {!admin && (
         <p>
-          Signed in with a GitLab token, you see the projects you may see
-          in GitLab: open one by its path (group/project) or GitLab id.
+          Signed in with a GitLab token, you see the projects you may see in
+          GitLab: open one by its path (group/project) or GitLab id.
         </p>
       )}
       {projects.data?.items.length === 0 && (
