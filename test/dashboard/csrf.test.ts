@@ -1,35 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Browser,
-  browserAvailable,
-  launchBrowser,
-  signIn,
-} from "../helpers/browser.ts";
-import { buildDashboardForTest } from "../helpers/dashboard-build.ts";
-import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { browserAvailable } from "../helpers/browser.ts";
+import { type DashboardFixture, openDashboard } from "./dashboard-fixture.ts";
 
-let build: Awaited<ReturnType<typeof buildDashboardForTest>>;
-let server: TestServer;
-let browser: Browser;
+let dashboard: DashboardFixture;
 let projectId: number;
 
 describe.skipIf(!browserAvailable())("CSRF protection in the browser", () => {
   beforeAll(async () => {
-    build = await buildDashboardForTest();
-    server = await startTestServer({ dashboardDir: build.dir });
-    projectId = (await server.createProject("acme/csrf")).id;
-    browser = await launchBrowser();
-    await signIn(browser.page, server.url, server.adminToken);
+    dashboard = await openDashboard();
+    projectId = (await dashboard.server.createProject("acme/csrf")).id;
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    build?.remove();
-  });
+  afterAll(async () => dashboard?.close());
 
   /** POSTs a trigger from the signed-in page, with or without the token. */
   const createTrigger = (withToken: boolean) =>
-    browser.page.evaluate(
+    dashboard.page.evaluate(
       async ({ path, withToken }) => {
         const session = (await (
           await fetch("/-/dashboard/session")
@@ -61,7 +46,7 @@ describe.skipIf(!browserAvailable())("CSRF protection in the browser", () => {
           "403 Forbidden - missing or invalid CSRF token; reload the dashboard",
       },
     });
-    const triggers = await server.admin(
+    const triggers = await dashboard.server.admin(
       "GET",
       `/api/v4/projects/${projectId}/workflows/triggers`,
     );

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Browser,
-  browserAvailable,
-  launchBrowser,
-  signIn,
-} from "../helpers/browser.ts";
-import { buildDashboardForTest } from "../helpers/dashboard-build.ts";
-import {
-  deliver,
-  signGeneric,
-  startTestServer,
-  type TestServer,
-} from "../helpers/test-server.ts";
+import { browserAvailable } from "../helpers/browser.ts";
+import { deliver, signGeneric } from "../helpers/test-server.ts";
+import { type DashboardFixture, openDashboard } from "./dashboard-fixture.ts";
 
 // Ticket text is the attacker's: a title, description or comment that
 // carries markup must reach the page as the characters it is.
@@ -25,9 +15,7 @@ const DESCRIPTION = [
 const TRACKER_KEY = "trk-live-7f3a9c2e51b84d06";
 const COMMENT = `<svg onload="window.__pwned='comment';alert('comment')"></svg>`;
 
-let build: Awaited<ReturnType<typeof buildDashboardForTest>>;
-let server: TestServer;
-let browser: Browser;
+let dashboard: DashboardFixture;
 let projectId: number;
 let runId: number;
 let deliveryId: number;
@@ -35,8 +23,8 @@ const dialogs: string[] = [];
 
 describe.skipIf(!browserAvailable())("untrusted ticket text", () => {
   beforeAll(async () => {
-    build = await buildDashboardForTest();
-    server = await startTestServer({ dashboardDir: build.dir });
+    dashboard = await openDashboard();
+    const { server, page } = dashboard;
     projectId = (await server.createProject("acme/untrusted")).id;
     const trigger = await server.createTrigger(projectId);
     const signed = signGeneric(
@@ -62,26 +50,19 @@ describe.skipIf(!browserAvailable())("untrusted ticket text", () => {
     );
     deliveryId = deliveries.body[0].id;
 
-    browser = await launchBrowser();
-    browser.page.on("dialog", (dialog) => {
+    page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    await signIn(browser.page, server.url, server.adminToken);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    build?.remove();
-  });
+  afterAll(async () => dashboard?.close());
 
-  const page = () => browser.page;
+  const page = () => dashboard.page;
   const pwned = () =>
     page().evaluate(() => (globalThis as { __pwned?: string }).__pwned);
   const javascriptLinks = () =>
     page().locator('a[href^="javascript:" i]').count();
-  const projectUrl = (rest: string) =>
-    `${server.url}/-/dashboard/projects/${projectId}/${rest}`;
+  const projectUrl = (rest: string) => dashboard.projectUrl(projectId, rest);
 
   it("shows the title literally in the runs list and runs nothing", async () => {
     await page().goto(projectUrl("runs"));

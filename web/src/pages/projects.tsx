@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { requestList } from "../api/client.ts";
 import { projectPage } from "../api/paths.ts";
+import { currentSession } from "../api/session.ts";
 import type { Project } from "../api/types.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
 import { useLoad } from "../components/use-load.ts";
@@ -9,15 +10,28 @@ import { useLoad } from "../components/use-load.ts";
 export function ProjectsPage() {
   const location = useLocation();
   const [wanted, setWanted] = useState("");
+  // Listing the instance's projects is the admin's: the API answers a
+  // GitLab session 401, which would end the session. A GitLab user
+  // opens a project by path or id instead.
+  const admin = currentSession()?.user.kind === "admin";
   const projects = useLoad(
-    () => requestList<Project>("/api/v4/projects", { per_page: 100 }),
-    "projects",
+    () =>
+      admin
+        ? requestList<Project>("/api/v4/projects", { per_page: 100 })
+        : Promise.resolve(undefined),
+    `projects ${admin}`,
   );
 
   return (
     <section>
       <h1>Projects</h1>
       <ErrorMessage error={projects.error} />
+      {!admin && (
+        <p>
+          Signed in with a GitLab token, you see the projects you may see in
+          GitLab: open one by its path (group/project) or GitLab id.
+        </p>
+      )}
       {projects.data?.items.length === 0 && (
         <p>No project yet: create one with POST /api/v4/projects.</p>
       )}
