@@ -7,12 +7,14 @@ import {
   type DeclaredConfig,
   parseDeclaredConfig,
 } from "./config/declared-config.ts";
+import { processEnvironment } from "./config/process-environment.ts";
 import { ConfigError, readConfig } from "./config/read-config.ts";
 import { buildServer } from "./http/server.ts";
 import { DatabaseUnreachableError } from "./store/database.ts";
 import { createLogger } from "./telemetry/logger.ts";
 
-// The entry point: the only module that reads process.env or exits.
+// The entry point: the only module that exits, and the one that takes
+// the configuration from the environment (config/process-environment.ts).
 // Exit codes: 1 unexpected failure, 2 invalid configuration, 3 database
 // unreachable at start-up.
 
@@ -39,7 +41,7 @@ function readDeclaredConfig(
 }
 
 async function serve(options: { role?: string }): Promise<void> {
-  const env = { ...process.env };
+  const env = processEnvironment();
   if (options.role) env.FLOWGATE_ROLE = options.role;
 
   let config: ReturnType<typeof readConfig>;

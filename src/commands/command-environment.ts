@@ -1,15 +1,22 @@
+import { inheritedVariables } from "../config/process-environment.ts";
 import type { CommandHome } from "./command-home.ts";
+
+// Where programs are, and (on Windows) where the system is: nothing else
+// of Flowgate's environment reaches a command.
+const INHERITED = ["PATH", "SYSTEMROOT"] as const;
 
 /**
  * The whole environment a command of the agent gets. A whitelist, never
- * process.env: Flowgate's own variables (admin token, secret key, model
- * key) and anything else the operator exported stay out of reach of a
+ * Flowgate's whole environment: its own variables (admin token, secret
+ * key, model key) and anything else the operator exported stay out of reach of a
  * program the model chose to run. HOME and the temp and XDG directories
  * are the run's own empty ones, not Flowgate's user's.
  */
 export function commandEnvironment(
   home: CommandHome,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = inheritedVariables(
+    INHERITED,
+  ),
 ): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {
     // Test runners see a non-interactive run and print no colours.
@@ -26,7 +33,7 @@ export function commandEnvironment(
     XDG_STATE_HOME: home.state,
     XDG_RUNTIME_DIR: home.tmp,
   };
-  for (const name of ["PATH", "SYSTEMROOT"]) {
+  for (const name of INHERITED) {
     const value = env[name];
     if (value !== undefined) environment[name] = value;
   }

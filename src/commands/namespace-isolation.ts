@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { inheritedVariables } from "../config/process-environment.ts";
 
 /**
  * What a command of one run may see of the data directory: nothing but
@@ -146,7 +147,7 @@ function execFileAsync(argv: string[], cwd: string): Promise<void> {
       args,
       {
         cwd,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        env: { PATH: inheritedVariables(["PATH"]).PATH ?? "/usr/bin:/bin" },
         timeout: 10_000,
       },
       (error, _stdout, stderr) => {

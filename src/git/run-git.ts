@@ -1,4 +1,5 @@
 import { type ExecFileException, execFile } from "node:child_process";
+import { inheritedVariables } from "../config/process-environment.ts";
 import { GitError } from "./git-error.ts";
 
 export interface RunGitOptions {
@@ -89,8 +90,8 @@ function subcommandOf(args: string[]): string {
 }
 
 /**
- * A whitelist rather than process.env: our secrets stay out of git's
- * environment, and GIT_DIR or GIT_INDEX_FILE inherited from a hook that
+ * A whitelist rather than Flowgate's whole environment: our secrets stay
+ * out of git's, and GIT_DIR or GIT_INDEX_FILE inherited from a hook that
  * started us cannot point git at another repository.
  */
 function gitEnvironment(): NodeJS.ProcessEnv {
@@ -102,11 +103,8 @@ function gitEnvironment(): NodeJS.ProcessEnv {
     SSH_ASKPASS: "",
     // Messages in one language, so that they read the same in every log.
     LC_ALL: "C",
+    ...inheritedVariables(["PATH", "HOME", "TMPDIR", "SYSTEMROOT"]),
   };
-  for (const name of ["PATH", "HOME", "TMPDIR", "SYSTEMROOT"]) {
-    const value = process.env[name];
-    if (value !== undefined) environment[name] = value;
-  }
   return environment;
 }
 
