@@ -9,9 +9,22 @@ export interface CompareDiff {
   new_file: boolean;
   renamed_file: boolean;
   deleted_file: boolean;
-  /** The patch from its first hunk header on, as GitLab shows it. */
+  /** The patch from its first hunk header on, as GitLab shows it;
+   * empty when it is too large. */
   diff: string;
+  /** True when the patch was left out for the limits below. */
+  too_large: boolean;
+  /** GitLab collapses diffs it can expand on request; this forge never
+   * does, so it is always false. */
+  collapsed: boolean;
 }
+
+// GitLab's default diff limits (Admin > Settings > Diff limits): a
+// comparison past them lists the files but leaves their patches out, so
+// that a huge branch cannot make a huge answer or a page that hangs.
+const MAX_PATCH_BYTES = 200 * 1024;
+const MAX_FILES = 1000;
+const MAX_LINES = 50_000;
 
 interface RawEntry {
   aMode: string;
@@ -36,8 +49,8 @@ const PATCH_OPTIONS = [
  * git diff: --raw -z gives exact paths and modes, the patch gives the
  * text; both list the files in the same order.
  *
- * TODO: cap the files and bytes per comparison like GitLab does
- * (`overflow`, collapsed diffs) so a huge branch cannot make a huge answer.
+ * A file's patch is left out (`too_large`) when it alone is over the
+ * size limit, or once the files or changed lines before it reach theirs.
  */
 export async function listDiffs(
   bare: string,
@@ -66,16 +79,38 @@ export async function listDiffs(
     );
   }
 
-  return entries.map((entry, index) => ({
-    old_path: entry.oldPath,
-    new_path: entry.newPath,
-    a_mode: gitLabMode(entry.aMode),
-    b_mode: gitLabMode(entry.bMode),
-    new_file: entry.status === "A",
-    renamed_file: entry.status === "R",
-    deleted_file: entry.status === "D",
-    diff: patchBody(sections[index] ?? ""),
-  }));
+  let linesShown = 0;
+  return entries.map((entry, index) => {
+    let diff = patchBody(sections[index] ?? "");
+    const lines = changedLines(diff);
+    const tooLarge =
+      index >= MAX_FILES ||
+      Buffer.byteLength(diff) > MAX_PATCH_BYTES ||
+      linesShown + lines > MAX_LINES;
+    if (tooLarge) diff = "";
+    else linesShown += lines;
+    return {
+      old_path: entry.oldPath,
+      new_path: entry.newPath,
+      a_mode: gitLabMode(entry.aMode),
+      b_mode: gitLabMode(entry.bMode),
+      new_file: entry.status === "A",
+      renamed_file: entry.status === "R",
+      deleted_file: entry.status === "D",
+      diff,
+      too_large: tooLarge,
+      collapsed: false,
+    };
+  });
+}
+
+/** Added and removed lines of a patch, as GitLab counts them. */
+function changedLines(patch: string): number {
+  let count = 0;
+  for (const line of patch.split("\n")) {
+    if (/^[+-]/.test(line)) count += 1;
+  }
+  return count;
 }
 
 // ":<a mode> <b mode> <a sha> <b sha> <status>\0<path>\0", with a second

@@ -142,4 +142,43 @@ describe("compareRefs", () => {
       );
     }
   });
+
+  it("leaves out a patch over GitLab's size limit and keeps the others", async () => {
+    const { forge, project } = fixture;
+    // Short lines, so the size limit is reached before the lines limit.
+    const huge = "0123456789".repeat(30).concat("\n").repeat(700);
+    await pushFiles(fixture, "big", {
+      "data/huge.txt": huge,
+      "src/small.ts": "export const small = 1;\n",
+    });
+
+    const { diffs } = await forge.compareRefs(project, "main", "big");
+
+    const byPath = new Map(diffs.map((diff) => [diff.new_path, diff]));
+    expect(byPath.get("data/huge.txt")).toMatchObject({
+      too_large: true,
+      collapsed: false,
+      diff: "",
+      new_file: true,
+    });
+    expect(byPath.get("src/small.ts")).toMatchObject({ too_large: false });
+    expect(byPath.get("src/small.ts")?.diff).toContain("+export const small");
+  });
+
+  it("leaves out the patches past GitLab's limit of changed lines", async () => {
+    const { forge, project } = fixture;
+    const lines = (count: number) => "x\n".repeat(count);
+    await pushFiles(fixture, "long", {
+      "a-first.txt": lines(30_000),
+      "b-second.txt": lines(30_000),
+    });
+
+    const { diffs } = await forge.compareRefs(project, "main", "long");
+
+    expect(diffs.map((diff) => [diff.new_path, diff.too_large])).toEqual([
+      ["a-first.txt", false],
+      ["b-second.txt", true],
+    ]);
+    expect(diffs[1]?.diff).toBe("");
+  });
 });

@@ -132,6 +132,8 @@ export interface CompareDiff {
   renamed_file: boolean;
   deleted_file: boolean;
   diff: string;
+  /** The patch was left out for its size (the diff is empty). */
+  too_large: boolean;
 }
 
 export interface Compare {

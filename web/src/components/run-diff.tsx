@@ -46,7 +46,13 @@ export function RunDiff(props: { projectApi: string; iid: number }) {
               ? `${file.old_path} → ${file.new_path}`
               : file.new_path}
           </figcaption>
-          <pre class="diff-text">{file.diff}</pre>
+          {file.too_large ? (
+            <p class="hint">
+              Too large to show here: open the branch in the repository.
+            </p>
+          ) : (
+            <pre class="diff-text">{file.diff}</pre>
+          )}
         </figure>
       ))}
     </section>
