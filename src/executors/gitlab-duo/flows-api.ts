@@ -1,8 +1,12 @@
 import { type GitLabApi, GitLabError } from "../../forges/gitlab/gitlab-api.ts";
+import type { CancelOutcome } from "../remote/cancel-when-run-canceled.ts";
 
 const WORKFLOW_GID = "gid://gitlab/Ai::DuoWorkflows::Workflow/";
 // A lost answer is looked for among the project's newest flows.
 const RECENT_FLOWS = 20;
+// GitLab's 400 for a flow that has ended (Ai::DuoWorkflows::
+// UpdateWorkflowStatusService); stopping a stopped one answers 200.
+const CANNOT_STOP = /Can not stop workflow that has status [^;]+/;
 
 /** The body of `POST /ai/duo_workflows/workflows` (docs.gitlab.com
  * api/duo_agent_platform_flows). */
@@ -56,6 +60,32 @@ export async function createFlow(
     );
   }
   return id;
+}
+
+/**
+ * Stops a flow (`PATCH /ai/duo_workflows/workflows/:id` with
+ * `status_event: "stop"`); GitLab cancels the flow's own pipelines too.
+ * A flow that has finished or failed already needs no stop.
+ */
+export async function stopFlow(
+  api: GitLabApi,
+  id: number,
+  signal: AbortSignal,
+): Promise<CancelOutcome> {
+  try {
+    await api.request("PATCH", `/ai/duo_workflows/workflows/${id}`, {
+      json: { status_event: "stop" },
+      signal,
+    });
+    return { kind: "requested" };
+  } catch (error) {
+    const ended =
+      error instanceof GitLabError && error.status === 400
+        ? CANNOT_STOP.exec(error.message)
+        : null;
+    if (!ended) throw error;
+    return { kind: "not_needed", message: ended[0] };
+  }
 }
 
 interface FlowList {

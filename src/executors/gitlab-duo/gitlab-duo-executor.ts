@@ -6,6 +6,7 @@ import type {
   RemoteExecutionResult,
   RemoteExecutor,
 } from "../executor.ts";
+import { cancelWhenRunCanceled } from "../remote/cancel-when-run-canceled.ts";
 import {
   type FollowOptions,
   followRemoteWork,
@@ -19,7 +20,12 @@ import { findFlowMergeRequest } from "./find-flow-merge-request.ts";
 import { clientReference, flowWakeKey } from "./flow-callback.ts";
 import { flowContext, flowGoal, requestMarker } from "./flow-goal.ts";
 import { FlowStatusReader } from "./flow-status.ts";
-import { createFlow, findFlowByMarker, flowUrl } from "./flows-api.ts";
+import {
+  createFlow,
+  findFlowByMarker,
+  flowUrl,
+  stopFlow,
+} from "./flows-api.ts";
 
 const MINUTE_MS = 60 * 1000;
 const DEFAULT_DEFINITION = "developer/v1";
@@ -118,7 +124,7 @@ export class GitLabDuoExecutor implements RemoteExecutor {
 
     const reader = new FlowStatusReader(api, flow.id);
     const { wakeups } = this.#options;
-    const outcome = await guarded(errors("Following a GitLab Duo flow"), () =>
+    const following = guarded(errors("Following a GitLab Duo flow"), () =>
       followRemoteWork({
         db,
         now,
@@ -140,9 +146,21 @@ export class GitLabDuoExecutor implements RemoteExecutor {
             wakeups.pause(flowWakeKey(flow.id), ms, pauseSignal)),
       }),
     );
-    // TODO: a canceled run, or one that gave up waiting, leaves the flow
-    // going on in GitLab; it should stop it there too, once the Flows
-    // API documents how.
+    const outcome = await following.catch(async (error: unknown) => {
+      if (signal.aborted) {
+        await cancelWhenRunCanceled({
+          db,
+          now,
+          runId,
+          executor: this.name,
+          workId: flow.id,
+          cancel: (cancelSignal) => stopFlow(api, flow.id, cancelSignal),
+        });
+      }
+      throw error;
+    });
+    // A run out of time leaves the flow going on purpose: a person may
+    // answer it in GitLab and retry the run, which follows it on.
     const where = `the GitLab Duo flow ${flow.id} (${flow.url})`;
     if (outcome.kind === "timed_out") {
       const minutes = Math.round(outcome.limitMs / MINUTE_MS);

@@ -6,6 +6,7 @@ import type {
   RemoteExecutionResult,
   RemoteExecutor,
 } from "../executor.ts";
+import { cancelWhenRunCanceled } from "../remote/cancel-when-run-canceled.ts";
 import { findMergeRequest } from "../remote/find-merge-request.ts";
 import {
   type FollowOptions,
@@ -14,10 +15,10 @@ import {
 import { type GitLabAccess, gitlabTargetOf } from "../remote/gitlab-target.ts";
 import { guarded, type RunErrorContext } from "../remote/run-error.ts";
 import { startOnce } from "../remote/start-once.ts";
-import { cancelWhenRunCanceled } from "./cancel-when-run-canceled.ts";
 import { createHints, readHints } from "./pipeline-hints.ts";
 import { pipelineVariables } from "./pipeline-variables.ts";
 import {
+  cancelPipeline,
   createPipeline,
   findPipelineByKey,
   readPipelineStatus,
@@ -125,10 +126,11 @@ export class GitLabPipelineExecutor implements RemoteExecutor {
         await cancelWhenRunCanceled({
           db,
           now,
-          api,
-          projectId: config.projectId,
           runId,
-          pipelineId: pipeline.id,
+          executor: this.name,
+          workId: pipeline.id,
+          cancel: (cancelSignal) =>
+            cancelPipeline(api, config.projectId, pipeline.id, cancelSignal),
         });
       }
       throw error;

@@ -1,4 +1,5 @@
 import { type GitLabApi, GitLabError } from "../../forges/gitlab/gitlab-api.ts";
+import type { CancelOutcome } from "../remote/cancel-when-run-canceled.ts";
 import type { WorkPhase, WorkStatus } from "../remote/follow-remote-work.ts";
 import type { RemoteWorkRef } from "../remote/start-once.ts";
 import {
@@ -134,12 +135,11 @@ export async function cancelPipeline(
   projectId: number,
   pipelineId: number,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<CancelOutcome> {
   await api.request(
     "POST",
     `/projects/${projectId}/pipelines/${pipelineId}/cancel`,
-    {
-      signal,
-    },
+    { signal },
   );
+  return { kind: "requested" };
 }

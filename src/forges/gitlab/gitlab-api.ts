@@ -56,7 +56,8 @@ export interface GitLabApiOptions {
  * A thin typed client for the few GitLab REST and GraphQL calls Flowgate
  * makes, through the outbound client (so an instance URL obeys the
  * outbound policy). The token travels only in the PRIVATE-TOKEN header.
- * Reads and idempotent writes retry 429 and 5xx answers and lost
+ * Reads and idempotent writes (PUT, PATCH and DELETE set a state, so a
+ * repeat changes nothing more) retry 429 and 5xx answers and lost
  * connections, waiting as `Retry-After` or `RateLimit-Reset` say, else
  * with a jittered backoff; a POST retries only a 429, the one answer
  * that says nothing was done, so a create is never made twice by a
@@ -91,7 +92,7 @@ export class GitLabApi {
   /** Calls `/api/v4{path}` and answers the parsed JSON body (undefined
    * for an empty one). */
   async request<T>(
-    method: "GET" | "POST" | "PUT" | "DELETE",
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
@@ -109,7 +110,7 @@ export class GitLabApi {
   }
 
   async #send(
-    method: "GET" | "POST" | "PUT" | "DELETE",
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
     path: string,
     options: RequestOptions,
     headers: Record<string, string>,

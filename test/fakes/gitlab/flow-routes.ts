@@ -5,6 +5,7 @@ import type {
   FakeMergeRequest,
   RecordedGitLabRequest,
 } from "./fake-gitlab.ts";
+import { addFlowStopRoute, flowJson } from "./flow-stop-route.ts";
 
 const DEVELOPER = 30;
 const REPORTER = 20;
@@ -22,6 +23,9 @@ export interface RemoteScript {
    * marker line in its description (what the goal asks, the default),
    * a link to the session, or only the ticket's reference as its title. */
   mergeRequestSays?: "marker" | "session_link" | "title_only";
+  /** What a flow has become when a stop arrives, unread (it ended
+   * between two status reads). */
+  statusAtStop?: string;
 }
 
 export interface FakeFlow {
@@ -36,6 +40,9 @@ export interface FakeFlow {
   script: RemoteScript;
   reads: number;
   status: string;
+  /** Set by a stop (`PATCH …/workflows/:id`): reads no longer advance
+   * it. */
+  stoppedByApi?: boolean;
 }
 
 export interface FakePipeline {
@@ -98,7 +105,7 @@ const DEFAULT_PIPELINE: RemoteScript = { statuses: ["running", "success"] };
  * status over GraphQL answering its script read by read, the merge
  * requests list (by source branch, state and creation time), pipeline
  * creation (the trigger API, and `POST …/pipeline` with file variables)
- * and pipeline reads. A flow that reaches `finished`
+ * and pipeline reads, a flow's stop and a pipeline's cancel. A flow that reaches `finished`
  * opens a merge request as GitLab's Developer flow does: from a branch
  * of its own (`workloads/<hash>`), never from the `source_branch` it
  * was started from; its description carries the goal's marker line (or
@@ -231,13 +238,7 @@ export function addFlowRoutes(
       return {
         status: 201,
         body: {
-          id: flow.id,
-          project_id: project.id,
-          workflow_definition:
-            body.workflow_definition ?? "software_development",
-          status: "created",
-          environment: body.environment ?? null,
-          agent_privileges: body.agent_privileges ?? [1, 2, 3, 4, 5, 6],
+          ...flowJson(flow),
           workload: { id: fake.state.nextId++, message: "Workload started" },
         },
       };
@@ -253,9 +254,10 @@ export function addFlowRoutes(
         {
           query: {
             duoWorkflowWorkflows: (args) =>
-              workflowConnection(args, user, flows, (flow) =>
-                advance(flow, "finished", () => openFlowMergeRequest(flow)),
-              ),
+              workflowConnection(args, user, flows, (flow) => {
+                if (flow.stoppedByApi) return;
+                advance(flow, "finished", () => openFlowMergeRequest(flow));
+              }),
           },
           mutation: {},
         },
@@ -264,6 +266,8 @@ export function addFlowRoutes(
       return answer;
     },
   });
+
+  addFlowStopRoute(fake, flows, accessOf);
 
   fake.route({
     method: "GET",
