@@ -40,6 +40,7 @@ import { releaseOrphanedJobs } from "./queue/release-orphaned-jobs.ts";
 import { Worker } from "./queue/worker.ts";
 import { RunJobHandler } from "./runs/run-job-handler.ts";
 import { openStore, type Store } from "./store/database.ts";
+import { notifyWake } from "./store/dialect.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 
 const SECOND_MS = 1000;
@@ -139,7 +140,12 @@ export async function createApp(
     config.role === "api"
       ? undefined
       : new Dispatcher({ db, secretBox, http: outbound, logger, now });
-  const remoteWakeups = new RemoteWakeups();
+  // A callback may reach any api process and its flow's follower be in
+  // any worker: on PostgreSQL every process hears of it.
+  const remoteWakeups = new RemoteWakeups({
+    logger,
+    broadcast: (message) => notifyWake(db, store.dialect, message),
+  });
   const worker =
     config.role === "api"
       ? undefined
@@ -200,10 +206,18 @@ export async function createApp(
       logger.info({ released }, "released messages of a previous process");
   }
   dispatcher?.start();
-  // Jobs queued by other processes wake this one's worker at once.
+  // Jobs queued by other processes wake this one's worker at once, and
+  // flow callbacks they received this one's followers.
   const listener =
     worker && config.databaseUrl
-      ? new JobListener(config.databaseUrl, () => worker.wake(), logger)
+      ? new JobListener(
+          config.databaseUrl,
+          {
+            onJob: () => worker.wake(),
+            onWake: (message) => remoteWakeups.receive(message),
+          },
+          logger,
+        )
       : undefined;
   listener?.start();
 

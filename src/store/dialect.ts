@@ -298,6 +298,24 @@ export async function createJobNotification(
     for each statement execute function flowgate_notify_job()`.execute(db);
 }
 
+/** The channel a PostgreSQL database carries remote wakes on. */
+export const WAKE_CHANNEL = "flowgate_wakes";
+
+/**
+ * On PostgreSQL, sends `message` to every process listening on
+ * WAKE_CHANNEL, this one included (remote-wakeups.ts). SQLite has one
+ * process, which wakes its own followers.
+ */
+export async function notifyWake(
+  db: QueryExecutorProvider,
+  dialect: DialectName,
+  message: string,
+): Promise<void> {
+  if (dialect !== "postgres") return;
+  await sql`
+    select pg_notify(${sql.lit(WAKE_CHANNEL)}, ${message})`.execute(db);
+}
+
 // Two ints name an advisory lock; the first says whose lock it is.
 const CLAIM_LOCK_CLASS = 0x666c6777; // "flgw"
 

@@ -73,9 +73,12 @@ describe.skipIf(unavailable("postgres"))("the PostgreSQL job listener", () => {
     if (!url) throw new Error("the fixture has no PostgreSQL URL");
     listener = new JobListener(
       url,
-      () => {
-        wakes += 1;
-        worker?.wake();
+      {
+        onJob: () => {
+          wakes += 1;
+          worker?.wake();
+        },
+        onWake: () => {},
       },
       logger,
     );

@@ -25,9 +25,9 @@ type Outcome =
  * GitLab Duo flow callbacks for a GitLab project (GitLab 19.4, behind
  * the `duo_flow_callback_hooks` flag): a project or group webhook with
  * "Send Duo flow events" on, whose secret token is the project's webhook
- * secret. A callback for a run's flow wakes that flow's follower, which
- * reads the status at once instead of after its backoff; the status read
- * over GraphQL stays the truth. Authenticated as the merge request
+ * secret. A callback for a run's flow wakes that flow's follower,
+ * whichever process runs it, which reads the status at once instead of
+ * after its backoff; the status read over GraphQL stays the truth. Authenticated as the merge request
  * webhook (X-Gitlab-Token or a Standard Webhooks signature); every
  * delivery is an audit event. Nothing is stored but the audit event, so
  * GitLab's repeats of an event (same `event_id`) are harmless.
@@ -111,7 +111,10 @@ async function receive(
         `flow ${callback.flowId}`,
     };
   }
-  app.remoteWakeups.wake(flowWakeKey(callback.flowId), callback.event);
+  await app.remoteWakeups.announce(
+    flowWakeKey(callback.flowId),
+    callback.event,
+  );
   return { status: "accepted", run_id: callback.runId, event: callback.event };
 }
 
