@@ -1,4 +1,3 @@
-import fastifyCookie from "@fastify/cookie";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -85,8 +84,6 @@ export function buildServer(
     reply.code(404).send({ message: "404 Not Found" }),
   );
 
-  // Parses the dashboard's session cookie for every route that reads it.
-  server.register(fastifyCookie);
   server.register(healthRoutes(app));
   if (app.config.role !== "worker") {
     server.register(triggerEndpoints(app));

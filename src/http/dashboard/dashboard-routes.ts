@@ -1,3 +1,4 @@
+import fastifyCookie from "@fastify/cookie";
 import type { FastifyInstance } from "fastify";
 import type { App } from "../../app.ts";
 import { dashboardFiles } from "./dashboard-files.ts";
@@ -22,6 +23,7 @@ export function dashboardRoutes(app: App, dashboardDir: string) {
         dashboard.addHook("onRequest", async (_request, reply) => {
           setDashboardHeaders(reply);
         });
+        await dashboard.register(fastifyCookie);
         dashboard.register(sessionRoutes(app));
         dashboard.register(dashboardFiles(dashboardDir));
       },

@@ -1,3 +1,4 @@
+import fastifyCookie from "@fastify/cookie";
 import type { FastifyInstance } from "fastify";
 import type { App } from "../../app.ts";
 import { adminGuard } from "../admin-auth.ts";
@@ -18,6 +19,10 @@ import { triggerRoutes } from "./triggers.ts";
  * or a dashboard session's cookie standing for either. */
 export function adminRoutes(app: App) {
   return async (server: FastifyInstance) => {
+    // The dashboard's session cookie is parsed here and in the
+    // dashboard's routes only: a delivery to a trigger endpoint pays
+    // for no cookie hooks. Awaited, so it parses before the guard runs.
+    await server.register(fastifyCookie);
     const gitlabToken = gitlabAccess(app);
     server.addHook(
       "onRequest",
