@@ -166,8 +166,9 @@ export async function createApp(
     db,
     secretBox,
     batcher: new AdmissionBatcher({
-      commit: wakeOnReceipts(admissions?.commit ?? transactionCommit(db), () =>
-        dispatcher?.wake(),
+      commit: wakeOnReceipts(
+        admissions?.commit ?? transactionCommit(db, store.dialect),
+        () => dispatcher?.wake(),
       ),
       now,
       logger,

@@ -1,17 +1,14 @@
 import { type QueryExecutorProvider, sql } from "kysely";
 import { DEFAULT_MAX_ATTEMPTS } from "../queue/enqueue-job.ts";
-import { ACTIVE_STATUSES } from "../runs/run-status.ts";
+import { ACTIVE_STATUS_LIST } from "../runs/insert-runs.ts";
 import { RowsStatement } from "../store/rows-statement.ts";
 import type { Admission, Outcome } from "./admit-delivery.ts";
-import { type KnownRuns, ticketKeyOf } from "./plan-admissions.ts";
+import type { KnownRuns } from "./plan-admissions.ts";
 
 // The statements of a batch admission, each a Kysely `sql` template with
 // a row per delivery: the same SQL for SQLite and PostgreSQL, at less
 // than half the builder's cost per statement (measured). The inserts are
 // compiled once per row count (RowsStatement).
-
-// Literal, so that the planner can match the partial unique index.
-const ACTIVE = sql.join(ACTIVE_STATUSES.map((status) => sql.lit(status)));
 
 /** Runs of deliveries seen before, and active runs of the tickets, in
  * one round trip. */
@@ -44,7 +41,7 @@ export async function findKnownRuns(
     from runs
     where project_id in (${sql.join(projects)})
       and external_reference in (${sql.join(references)})
-      and status in (${ACTIVE})`.execute(trx);
+      and status in (${ACTIVE_STATUS_LIST})`.execute(trx);
 
   const seen = new Map<string, number>();
   const active = new Map<string, number>();
@@ -54,76 +51,6 @@ export async function findKnownRuns(
     if (!map.has(key)) map.set(key, row.run_id);
   }
   return { seen, active };
-}
-
-/**
- * Inserts a run per admission (one per ticket), skipping a ticket whose
- * run became active meanwhile (the partial unique index of migration
- * 001): on PostgreSQL the insert waits for a racing transaction to end
- * instead of failing the batch. Answers the new run ids by ticket key.
- */
-export async function insertRuns(
-  trx: QueryExecutorProvider,
-  admissions: readonly Admission[],
-  now: Date,
-): Promise<Map<string, number>> {
-  const started = new Map<string, number>();
-  if (admissions.length === 0) return started;
-  const at = now.toISOString();
-  const rows = admissions.map(({ project, trigger, ticket, ...admission }) => [
-    project.id,
-    trigger.id,
-    admission.workflowType,
-    trigger.executor,
-    ticket.externalSystem,
-    ticket.externalReference,
-    ticket.externalUrl ?? null,
-    ticket.title,
-    ticket.description,
-    admission.contextJson,
-    "queued",
-    admission.receivedAt.toISOString(),
-    admission.verifiedAt.toISOString(),
-    JSON.stringify({ source: trigger.source, auth: trigger.auth }),
-    at,
-  ]);
-  const { rows: inserted } = await INSERT_RUNS.execute(trx, rows);
-  for (const row of inserted) {
-    started.set(`${row.project_id}\n${row.external_reference}`, row.id);
-  }
-  return started;
-}
-
-const INSERT_RUNS = new RowsStatement<{
-  id: number;
-  project_id: number;
-  external_reference: string;
-}>(
-  15,
-  (values) => sql`
-    insert into runs (project_id, trigger_id, workflow_type, executor,
-      external_system, external_reference, external_url, title,
-      description, context, status, received_at, verified_at, admission,
-      created_at)
-    values ${values}
-    on conflict (project_id, external_reference)
-      where status in (${ACTIVE}) do nothing
-    returning id, project_id, external_reference`,
-);
-
-/** The active runs of the admissions' tickets, by ticket key. */
-export async function activeRunsOf(
-  trx: QueryExecutorProvider,
-  admissions: readonly Admission[],
-): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  if (admissions.length === 0) return found;
-  const known = await findKnownRuns(trx, admissions);
-  for (const admission of admissions) {
-    const runId = known.active.get(ticketKeyOf(admission));
-    if (runId !== undefined) found.set(ticketKeyOf(admission), runId);
-  }
-  return found;
 }
 
 /** A pending job for each new run. */

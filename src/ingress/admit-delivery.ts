@@ -3,17 +3,17 @@ import { recordAuditEvents, triggerActor } from "../audit/audit-event.ts";
 import { insertReceiptMessages } from "../outbox/insert-receipt-messages.ts";
 import type { ReceiptReport } from "../outbox/receipt-report.ts";
 import type { Project } from "../projects/project.ts";
+import { insertRuns, type NewRun } from "../runs/insert-runs.ts";
+import type { DialectName } from "../store/dialect.ts";
 import type { Ticket } from "../tickets/ticket.ts";
 import type { Trigger } from "../triggers/trigger.ts";
 import {
-  activeRunsOf,
-  findKnownRuns,
   insertDeliveries,
   insertFollowUpEvents,
   insertFollowUps,
   insertJobs,
-  insertRuns,
 } from "./admission-statements.ts";
+import { findJoinableRuns } from "./join-active-runs.ts";
 import {
   type Decision,
   planAdmissions,
@@ -66,23 +66,27 @@ export async function admitDeliveries(
   trx: QueryExecutorProvider,
   admissions: readonly Admission[],
   now: Date,
+  dialect: DialectName,
 ): Promise<AdmissionResult[]> {
   if (admissions.length === 0) return [];
   const decisions = planAdmissions(
     admissions,
-    await findKnownRuns(trx, admissions),
+    await findJoinableRuns(trx, dialect, admissions),
   );
 
   const starting = admissions.filter(
     (_, index) => decisions[index]?.kind === "accepted",
   );
-  const started = await insertRuns(trx, starting, now);
+  const started = await insertRuns(trx, starting.map(newRunOf), now);
   // A run of the ticket became active in another transaction since the
   // lookup (another process, on PostgreSQL): join it instead.
   const raced = starting.filter(
     (admission) => !started.has(ticketKeyOf(admission)),
   );
-  const racedRuns = await activeRunsOf(trx, raced);
+  const racedRuns =
+    raced.length === 0
+      ? new Map<string, number>()
+      : (await findJoinableRuns(trx, dialect, raced)).active;
 
   const runIds: number[] = [];
   const kinds: AdmissionResult["kind"][] = [];
@@ -170,6 +174,23 @@ export async function admitDeliveries(
     runId: runIds[index] as number,
     deliveryId: deliveryIds[index] as number,
   }));
+}
+
+function newRunOf({ project, trigger, ...admission }: Admission): NewRun {
+  return {
+    projectId: project.id,
+    triggerId: trigger.id,
+    workflowType: admission.workflowType,
+    executor: trigger.executor,
+    ticket: admission.ticket,
+    contextJson: admission.contextJson,
+    receivedAt: admission.receivedAt,
+    verifiedAt: admission.verifiedAt,
+    admissionJson: JSON.stringify({
+      source: trigger.source,
+      auth: trigger.auth,
+    }),
+  };
 }
 
 export interface Outcome {

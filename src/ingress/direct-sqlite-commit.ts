@@ -64,7 +64,7 @@ export function openDirectSqliteCommit(file: string): {
   const commit = retryingRacedAdmissions(async (admissions, at) => {
     begin.run();
     try {
-      const results = await admitDeliveries(direct, admissions, at);
+      const results = await admitDeliveries(direct, admissions, at, "sqlite");
       commitStatement.run();
       return results;
     } catch (error) {

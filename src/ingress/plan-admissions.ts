@@ -1,3 +1,4 @@
+import { runTicketKey } from "../runs/insert-runs.ts";
 import type { Admission } from "./admit-delivery.ts";
 
 /** What the database already holds for a batch's deliveries. */
@@ -23,7 +24,7 @@ export function deliveryKeyOf(admission: Admission): string {
 }
 
 export function ticketKeyOf(admission: Admission): string {
-  return `${admission.project.id}\n${admission.ticket.externalReference}`;
+  return runTicketKey(admission.project.id, admission.ticket.externalReference);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Db } from "../store/database.ts";
+import type { DialectName } from "../store/dialect.ts";
 import { admitDeliveries } from "./admit-delivery.ts";
 import type { CommitAdmissions } from "./commit-admissions.ts";
 import { retryingRacedAdmissions } from "./retry-raced-admissions.ts";
@@ -10,8 +11,13 @@ import { retryingRacedAdmissions } from "./retry-raced-admissions.ts";
  * other processes commit theirs, so a batch that lost a delivery to one
  * of them is committed again.
  */
-export function transactionCommit(db: Db): CommitAdmissions {
+export function transactionCommit(
+  db: Db,
+  dialect: DialectName,
+): CommitAdmissions {
   return retryingRacedAdmissions((admissions, at) =>
-    db.transaction().execute((trx) => admitDeliveries(trx, admissions, at)),
+    db
+      .transaction()
+      .execute((trx) => admitDeliveries(trx, admissions, at, dialect)),
   );
 }

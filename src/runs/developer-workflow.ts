@@ -272,10 +272,8 @@ async function executeWithFollowUps(
     if (followUps.length === 0) break;
   }
   if (!result) throw new Error("the executor ran no round");
-  // TODO: follow-ups that arrive after the last round, or between it and
-  // the run's end, stay unconsumed on this run; a later mention starts a
-  // new run that sees the merge request but not them. A run should hand
-  // them on to a new run when it finishes.
+  // Follow-ups that arrive from here to the run's end stay pending; a
+  // run that succeeds hands them on to a new run (finishRun).
   return result;
 }
 

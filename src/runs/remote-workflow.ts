@@ -30,7 +30,8 @@ export interface RemoteWork {
  * The executor starts its work, or follows what an earlier attempt
  * started, and answers the merge request that work opened; the run
  * records it as the local path does. One round: follow-ups that arrive
- * while the forge works wait for the next run on the merge request.
+ * while the forge works are handed on to a new run on the merge request
+ * when this one succeeds (finishRun).
  */
 export async function runRemoteWorkflow(
   deps: WorkflowDependencies,

@@ -1,4 +1,3 @@
-import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
 import type { Forge } from "../forges/forge.ts";
 import type { ForgeRegistry } from "../forges/forge-registry.ts";
 import { enqueueReports } from "../outbox/enqueue-reports.ts";
@@ -23,7 +22,8 @@ import {
   runDeveloperWorkflow,
   type WorkflowDependencies,
 } from "./developer-workflow.ts";
-import { changeRunStatus, type RunStatus } from "./run-status.ts";
+import { finishRun } from "./finish-run.ts";
+import { changeRunStatus } from "./run-status.ts";
 import { recordTimelineEvent } from "./timeline.ts";
 
 /** Runs a run's job through the developer workflow and keeps the run's
@@ -162,40 +162,29 @@ export class RunJobHandler implements JobHandler {
     return run?.status !== "running";
   }
 
-  async #finish(job: Job, status: RunStatus, error: string | null) {
-    const { db, now, metrics } = this.deps;
-    const at = now();
-    const changed = await db.transaction().execute(async (trx) => {
-      if (!(await changeRunStatus(trx, job.runId, status, { at, error }))) {
-        return false;
-      }
-      await recordTimelineEvent(trx, job.runId, {
-        kind: "finished",
-        at,
-        details: { status, ...(error ? { error } : {}) },
-      });
-      const project = await trx
-        .selectFrom("projects")
-        .select(["id", "path"])
-        .where("id", "=", job.projectId)
-        .executeTakeFirstOrThrow();
-      await recordAuditEvent(trx, {
-        actor: SYSTEM_ACTOR,
-        project,
-        action: `run ${status}`,
-        target: { type: "Run", id: job.runId },
-        details: error ? { error } : {},
-        at,
-      });
-      if (status === "succeeded" || status === "failed") {
-        await this.#report(trx, job.runId, status, at);
-      }
-      return true;
+  async #finish(
+    job: Job,
+    status: "succeeded" | "failed",
+    error: string | null,
+  ) {
+    const { db, now, metrics, publicUrl } = this.deps;
+    const outcome = await finishRun(db, {
+      runId: job.runId,
+      projectId: job.projectId,
+      status,
+      error,
+      at: now(),
+      publicUrl,
     });
-    if (changed) {
-      metrics.runsFinished.inc({ status });
-      this.deps.onReports?.();
+    if (!outcome.changed) return;
+    metrics.runsFinished.inc({ status });
+    if (outcome.handedOnTo !== undefined) {
+      this.deps.logger.info(
+        { run_id: job.runId, heir_run_id: outcome.handedOnTo },
+        "run handed its pending follow-ups on",
+      );
     }
+    this.deps.onReports?.();
   }
 
   #report(trx: Db, runId: number, event: SyncEvent, at: Date) {

@@ -16,7 +16,9 @@ import type { Db } from "../store/database.ts";
  * left moves it back to `queued` until the job's next attempt. The last
  * failure, or one that retrying cannot mend, ends it `failed`. Cancel ends
  * a queued or running run; the worker notices at its next step. `succeeded`
- * is final; `failed` and `canceled` can be queued again by a retry.
+ * is final; `failed` and `canceled` can be queued again by a retry. A run
+ * that succeeds with follow-ups no round read hands them on to a new
+ * queued run in the same transaction (finish-run.ts).
  *
  * Only `changeRunStatus` writes the status column, and it writes it with
  * a condition on the current status, so two processes racing to change

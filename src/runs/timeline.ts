@@ -7,6 +7,9 @@ export type TimelineKind =
   | "verified"
   | "queued"
   | "follow_up"
+  // Follow-ups still pending when a run succeeded, moved to a new run.
+  | "follow_ups_handed_on"
+  | "follow_ups_taken_over"
   | "started"
   | "branch_created"
   | "branch_reused"

@@ -316,6 +316,16 @@ export async function notifyWake(
     select pg_notify(${sql.lit(WAKE_CHANNEL)}, ${message})`.execute(db);
 }
 
+/**
+ * The clause that locks the rows a `select` answers against updates until
+ * the transaction ends: PostgreSQL's FOR SHARE, which another transaction
+ * updating one of them waits for (and which waits for it). SQLite needs
+ * none: `begin immediate` lets one writer in at a time.
+ */
+export function sharingRows(dialect: DialectName) {
+  return dialect === "postgres" ? sql`for share` : sql``;
+}
+
 // Two ints name an advisory lock; the first says whose lock it is.
 const CLAIM_LOCK_CLASS = 0x666c6777; // "flgw"
 

@@ -78,7 +78,7 @@ describe.each(DATABASES)("%s", (database) => {
         commit = direct.commit;
         closeCommit = direct.close;
       } else {
-        commit = transactionCommit(fixture.store.db);
+        commit = transactionCommit(fixture.store.db, "postgres");
         closeCommit = () => {};
       }
     });

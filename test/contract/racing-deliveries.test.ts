@@ -142,8 +142,8 @@ describe.each(DATABASES)("%s", (database) => {
             databaseUrl: url,
           });
           commits = [
-            transactionCommit(fixture.store.db),
-            transactionCommit(other.db),
+            transactionCommit(fixture.store.db, "postgres"),
+            transactionCommit(other.db, "postgres"),
           ];
           closeCommits = () => other.close();
         }

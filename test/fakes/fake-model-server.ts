@@ -24,7 +24,10 @@ export type FakeReply =
       headers?: Record<string, string>;
       body?: unknown;
     }
-  | { hang: true };
+  | { hang: true }
+  /** Answers `reply` once `hold` resolves: a model still thinking while
+   * a test does something else. */
+  | { hold: () => Promise<void>; reply: FakeReply };
 
 export interface FakeModelServer {
   url: string;
@@ -37,7 +40,10 @@ export interface FakeModelServer {
 /** Writes a reply in one API's documented shape. */
 export type ReplyRenderer = (
   request: RecordedRequest,
-  reply: Exclude<FakeReply, { status: number } | { hang: true }>,
+  reply: Exclude<
+    FakeReply,
+    { status: number } | { hang: true } | { hold: () => Promise<void> }
+  >,
   response: http.ServerResponse,
   sequence: number,
 ) => void;
@@ -81,22 +87,39 @@ export async function startFakeModelServer(
       const reply = queue.shift() ?? last;
       last = reply;
       sequence += 1;
-      if ("hang" in reply) {
-        open.add(response);
-        return;
-      }
-      if ("status" in reply) {
-        respondJson(
-          response,
-          reply.status,
-          reply.body ?? errorBody(reply.status),
-          reply.headers,
-        );
-        return;
-      }
-      render(request, reply, response, sequence);
+      answer(request, reply, response, sequence);
     });
   });
+
+  function answer(
+    request: RecordedRequest,
+    reply: FakeReply,
+    response: http.ServerResponse,
+    at: number,
+  ): void {
+    if ("hang" in reply) {
+      open.add(response);
+      return;
+    }
+    if ("hold" in reply) {
+      open.add(response);
+      void reply.hold().then(() => {
+        open.delete(response);
+        answer(request, reply.reply, response, at);
+      });
+      return;
+    }
+    if ("status" in reply) {
+      respondJson(
+        response,
+        reply.status,
+        reply.body ?? errorBody(reply.status),
+        reply.headers,
+      );
+      return;
+    }
+    render(request, reply, response, at);
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
