@@ -141,6 +141,7 @@ function parsed<T>(schema: z.ZodType<T>, answer: unknown): T {
 function withTimeout(http: OutboundHttp, timeoutMs: number): OutboundHttp {
   return {
     send: (outbound) => http.send({ timeoutMs, ...outbound }),
+    checkDestination: (url, method) => http.checkDestination(url, method),
     // The shared client is the app's to close, not this view's.
     close: async () => {},
   };

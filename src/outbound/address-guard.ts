@@ -51,6 +51,27 @@ export class AddressGuard {
     }
   }
 
+  /**
+   * For a program that connects by itself (git): the policy's answer
+   * for the URL's host as it resolves now. The program looks the name up
+   * again, so this narrows what a configured address can reach but is
+   * not the connection-time check `lookup` gives Flowgate's own calls.
+   */
+  async checkResolved(url: URL, method: string): Promise<void> {
+    this.checkLiteral(url, method);
+    const host = bareHost(url);
+    if (net.isIP(host)) return;
+    if (this.policy.allowPrivate || isAllowedHost(this.policy, url)) return;
+    const addresses = await this.resolve(host);
+    const refused = addresses.find((entry) => isPrivateAddress(entry.address));
+    if (refused) {
+      throw new OutboundRefusedError(
+        `${method} ${describe(url)} refused: ${host} resolves to the ` +
+          `private address ${refused.address}; ${HOW_TO_ALLOW_PRIVATE}`,
+      );
+    }
+  }
+
   /** Unless `allowPrivate`, the lookup fails when any address of the
    * name is private. */
   lookup(allowPrivate: boolean): Lookup {

@@ -63,6 +63,12 @@ export interface OutboundHttp {
    * `accept` and `content-type`, since any other may hold a credential.
    */
   send(outbound: OutboundRequest): Promise<OutboundResponse>;
+  /**
+   * Throws the OutboundRefusedError `send` would for `url` (scheme,
+   * literal or resolved private address), without connecting: for a
+   * program that makes its own connection, such as git.
+   */
+  checkDestination(url: string, method: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -138,6 +144,11 @@ export function createOutboundHttp(
           body = undefined;
         }
       }
+    },
+    async checkDestination(url, method) {
+      const parsed = new URL(url);
+      checkScheme(policy, parsed, method);
+      await guard.checkResolved(parsed, method);
     },
     close: async () => {
       await Promise.all([guarded.close(), allowed.close()]);

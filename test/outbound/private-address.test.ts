@@ -56,3 +56,49 @@ describe("IPv6 addresses that carry an IPv4 address", () => {
     }
   });
 });
+
+describe("a destination checked for a program that connects by itself", () => {
+  const resolve = async (hostname: string) =>
+    hostname === "gitlab.internal.test"
+      ? [{ address: "10.0.0.5", family: 4 }]
+      : [{ address: "93.184.216.34", family: 4 }];
+
+  it("refuses a name that resolves to a private address", async () => {
+    const http = createOutboundHttp(
+      { allowPrivate: false, allowedHosts: [] },
+      { resolve },
+    );
+    try {
+      await expect(
+        http.checkDestination(
+          "https://gitlab.internal.test/acme/shop.git",
+          "git clone",
+        ),
+      ).rejects.toThrow(
+        "git clone https://gitlab.internal.test/acme/shop.git refused: " +
+          "gitlab.internal.test resolves to the private address 10.0.0.5",
+      );
+    } finally {
+      await http.close();
+    }
+  });
+
+  it("lets a public name, and a private one the policy names, through", async () => {
+    const http = createOutboundHttp(
+      { allowPrivate: false, allowedHosts: ["gitlab.internal.test"] },
+      { resolve },
+    );
+    try {
+      await http.checkDestination(
+        "https://gitlab.internal.test/acme/shop.git",
+        "git clone",
+      );
+      await http.checkDestination(
+        "https://gitlab.com/acme/shop.git",
+        "git push",
+      );
+    } finally {
+      await http.close();
+    }
+  });
+});

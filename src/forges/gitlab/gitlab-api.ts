@@ -89,6 +89,12 @@ export class GitLabApi {
     return this.#connection.baseUrl;
   }
 
+  /** Refuses, as a request would be, a git remote on this instance that
+   * the outbound policy does not allow: git connects by itself. */
+  checkGitRemote(remoteUrl: string, action: string): Promise<void> {
+    return this.#http.checkDestination(remoteUrl, action);
+  }
+
   /** Calls `/api/v4{path}` and answers the parsed JSON body (undefined
    * for an empty one). */
   async request<T>(

@@ -22,10 +22,8 @@ const CLONE_DEPTH = 50;
  * attempt pushed it, else a new branch from the default branch, which
  * the push creates on GitLab.
  *
- * TODO: git connects by itself, not through the outbound client, so
- * FLOWGATE_OUTBOUND_* does not check `base_url` here; today the run's
- * REST read of the workflow file comes first and is refused instead.
- * The base URL should be checked against the policy before git runs.
+ * git connects by itself, past the outbound client, so the remote is
+ * checked against FLOWGATE_OUTBOUND_* first (as it resolves now).
  */
 export async function checkoutFromGitLab(
   context: GitLabForgeContext,
@@ -37,6 +35,7 @@ export async function checkoutFromGitLab(
   assertRefName(branch, "branch");
   assertRefName(project.defaultBranch, "default branch");
   const remoteUrl = gitRemoteUrl(context.baseUrl, project.path);
+  await context.api.checkGitRemote(remoteUrl, "git clone");
   const parent = path.dirname(dir);
   await fs.mkdir(parent, { recursive: true });
 

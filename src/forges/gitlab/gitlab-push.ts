@@ -42,6 +42,7 @@ export async function pushToGitLab(
     ).trim(),
   );
 
+  await context.api.checkGitRemote(context.remoteUrl, "git push");
   const pushDir = await fs.mkdtemp(path.join(os.tmpdir(), "flowgate-push-"));
   try {
     await runGit(["init", "--quiet", "--bare", pushDir], { cwd: pushDir });

@@ -7,6 +7,7 @@ import { ForgeNotFoundError } from "../../../src/forges/forge-not-found-error.ts
 import { GitLabError } from "../../../src/forges/gitlab/gitlab-api.ts";
 import { GitLabForge } from "../../../src/forges/gitlab/gitlab-forge.ts";
 import { runGit } from "../../../src/git/run-git.ts";
+import { OutboundRefusedError } from "../../../src/outbound/outbound-errors.ts";
 import {
   createOutboundHttp,
   type OutboundHttp,
@@ -18,6 +19,7 @@ import {
   type GitLabWorld,
   outsideAuthHeaders,
   REPORTER_TOKEN,
+  requestsFor,
   startGitLabWorld,
   UNKNOWN_TOKEN,
 } from "./gitlab-fixture.ts";
@@ -140,6 +142,70 @@ describe("checkout and push over git's smart HTTP", () => {
     );
     await expect(checkout).rejects.toThrow(ForgeNotFoundError);
     await expect(checkout).rejects.toThrow(/no branch develop on GitLab/);
+  });
+});
+
+describe("the outbound policy, before git connects", () => {
+  // The fake listens on plain http at 127.0.0.1, which a policy without
+  // FLOWGATE_OUTBOUND_ALLOW_PRIVATE refuses.
+  const strictForge = (project: FakeGitLabProject, strict: OutboundHttp) =>
+    new GitLabForge(
+      {
+        baseUrl: world.fake.url,
+        projectId: project.id,
+        projectPath: project.path,
+        token: BOT_TOKEN,
+      },
+      strict,
+    );
+
+  it("refuses to clone from an instance the policy does not allow", async () => {
+    const project = await world.project();
+    const strict = createOutboundHttp({
+      allowPrivate: false,
+      allowedHosts: [],
+    });
+    try {
+      const before = requestsFor(world, project).length;
+      const dir = workDir();
+
+      const error = await strictForge(project, strict)
+        .checkout(asForgeProject(project), dir, "ai/PROJ-9-refused")
+        .catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(OutboundRefusedError);
+      expect((error as Error).message).toMatch(/^git clone .* refused/);
+      expect(fs.existsSync(dir)).toBe(false);
+      expect(requestsFor(world, project).length).toBe(before);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("refuses to push to an instance the policy does not allow", async () => {
+    const project = await world.project();
+    const { workspace } = await forgeOf(project).checkout(
+      asForgeProject(project),
+      workDir(),
+      "ai/PROJ-10-refused",
+    );
+    await workspace.writeFile("docs/plan.md", "# plan\n");
+    await workspace.commitAll("PROJ-10: plan");
+    const strict = createOutboundHttp({
+      allowPrivate: false,
+      allowedHosts: [],
+    });
+    try {
+      await expect(
+        strictForge(project, strict).push(workspace, "ai/PROJ-10-refused"),
+      ).rejects.toThrow(/^git push .* refused/);
+
+      expect(
+        await world.repositories.branchSha(project.id, "ai/PROJ-10-refused"),
+      ).toBeUndefined();
+    } finally {
+      await strict.close();
+    }
   });
 });
 
