@@ -10,6 +10,7 @@ import {
   type StoreFixture,
   T0,
 } from "../runs/store-fixture.ts";
+import { ticketAdmission } from "./ticket-admission.ts";
 
 // The storage side of DESIGN.md §4.3 and §8, on each database through the
 // commit that database uses in production: a delivery is stored with its
@@ -23,31 +24,13 @@ let project: { id: number; path: string };
 let triggerId: number;
 
 function admission(reference: string, deliveryKey: string): Admission {
-  return {
+  return ticketAdmission({
     project,
-    trigger: {
-      id: triggerId,
-      executor: "agent",
-      source: "generic",
-      auth: "signature",
-    },
-    ticket: {
-      workflowType: "developer",
-      title: `Ticket ${reference}`,
-      description: "",
-      externalReference: reference,
-      externalUrl: undefined,
-      externalSystem: "generic",
-    },
-    contextJson: "{}",
-    workflowType: "developer",
+    triggerId,
+    reference,
     deliveryKey,
-    sourceIp: "127.0.0.1",
-    headersJson: "{}",
-    body: "{}",
-    receivedAt: T0,
-    verifiedAt: T0,
-  };
+    at: T0,
+  });
 }
 
 async function count(table: "runs" | "jobs" | "deliveries") {

@@ -13,6 +13,7 @@ import {
   type StoreFixture,
   T0,
 } from "../runs/store-fixture.ts";
+import { ticketAdmission } from "./ticket-admission.ts";
 
 // DESIGN.md §8, "acknowledged means durable", for a mention comment that
 // joins a run as the run ends: its instruction must reach the run's
@@ -32,32 +33,14 @@ let triggerId: number;
 let runId: number;
 
 function mention(deliveryKey: string, instruction: string): Admission {
-  return {
+  return ticketAdmission({
     project,
-    trigger: {
-      id: triggerId,
-      executor: "agent",
-      source: "generic",
-      auth: "signature",
-    },
-    ticket: {
-      workflowType: "developer",
-      title: "Ticket 1",
-      description: "",
-      externalReference: "PROJ-1",
-      externalUrl: undefined,
-      externalSystem: "generic",
-    },
-    contextJson: "{}",
-    workflowType: "developer",
+    triggerId,
+    reference: "PROJ-1",
     deliveryKey,
-    sourceIp: "127.0.0.1",
-    headersJson: "{}",
-    body: "{}",
-    receivedAt: T1,
-    verifiedAt: T1,
+    at: T1,
     followUp: { instruction, author: "ana" },
-  };
+  });
 }
 
 async function admit(deliveryKey: string, instruction: string) {

@@ -16,6 +16,7 @@ import {
   type StoreFixture,
   T0,
 } from "../runs/store-fixture.ts";
+import { ticketAdmission } from "./ticket-admission.ts";
 
 // DESIGN.md §8, "the same delivery twice starts one run", when the two
 // copies reach two API processes at the same moment: each process's
@@ -33,32 +34,14 @@ let closeCommits: () => Promise<void>;
 let url: string | undefined;
 
 function mention(reference: string, deliveryKey: string): Admission {
-  return {
+  return ticketAdmission({
     project,
-    trigger: {
-      id: triggerId,
-      executor: "agent",
-      source: "generic",
-      auth: "signature",
-    },
-    ticket: {
-      workflowType: "developer",
-      title: `Ticket ${reference}`,
-      description: "",
-      externalReference: reference,
-      externalUrl: undefined,
-      externalSystem: "generic",
-    },
-    contextJson: "{}",
-    workflowType: "developer",
+    triggerId,
+    reference,
     deliveryKey,
-    sourceIp: "127.0.0.1",
-    headersJson: "{}",
-    body: "{}",
-    receivedAt: T0,
-    verifiedAt: T0,
+    at: T0,
     followUp: { instruction: "Also update the changelog", author: "ana" },
-  };
+  });
 }
 
 async function count(
