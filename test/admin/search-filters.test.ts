@@ -12,9 +12,9 @@ import {
   type TestServer,
 } from "../helpers/test-server.ts";
 
-// `search` on the runs list and the audit log (docs/api.md): a
-// substring, any case, in which % and _ are only themselves, on each
-// database.
+// `search` on the runs list, the deliveries and the audit log
+// (docs/api.md): a substring, any case, in which % and _ are only
+// themselves, on each database.
 
 describe.each(DATABASES)("search filters on %s", (kind) => {
   let database: TestDatabase | undefined;
@@ -43,11 +43,23 @@ describe.each(DATABASES)("search filters on %s", (kind) => {
         signGeneric(
           trigger.signing_secret,
           { title, external_reference: reference },
-          { token: trigger.token },
+          { token: trigger.token, id: `msg_${reference}` },
         ),
       );
       expect(answer.status).toBe(202);
     }
+    // The trigger's token, but a signature made with another secret.
+    const forged = await deliver(
+      server,
+      projectId,
+      signGeneric(
+        "whsec_d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==",
+        { title: "Forged", external_reference: "PAY-9" },
+        { token: trigger.token },
+      ),
+    );
+    expect(forged.status).toBe(401);
+    await server.app.ingress.refusals.flush();
   });
   afterAll(async () => {
     await server?.close();
@@ -114,6 +126,31 @@ describe.each(DATABASES)("search filters on %s", (kind) => {
       // Deliveries and runs are audited as their trigger and Flowgate.
       expect(byAdmin.length).toBeLessThan(everything.length);
       expect(await actions("nobody did this")).toEqual([]);
+    },
+  );
+
+  it.skipIf(unavailable(kind))(
+    "finds deliveries by any part of the reason or the delivery key",
+    async () => {
+      const found = async (search: string) => {
+        const answer = await server.admin(
+          "GET",
+          `/api/v4/projects/${projectId}/workflows/deliveries?search=${encodeURIComponent(search)}`,
+        );
+        expect(answer.status).toBe(200);
+        return answer.body.map(
+          (delivery: { outcome: string; delivery_key: string | null }) =>
+            `${delivery.outcome} ${delivery.delivery_key}`,
+        );
+      };
+
+      expect(await found("SIGNATURE Mismatch")).toEqual(["refused null"]);
+      expect(await found("msg_pay-")).toEqual([
+        "accepted id:msg_PAY-2",
+        "accepted id:msg_PAY-1",
+      ]);
+      expect(await found("%")).toEqual([]);
+      expect(await found("nothing was refused for this")).toEqual([]);
     },
   );
 });

@@ -6,6 +6,7 @@ import { recordAuditEvent } from "../../audit/audit-event.ts";
 import { admitAuthentic } from "../../ingress/receive-delivery.ts";
 import type { Project } from "../../projects/project.ts";
 import { sourceNamed } from "../../sources/registry.ts";
+import { containsText } from "../../store/contains-text.ts";
 import type { DeliveryTable } from "../../store/schema.ts";
 import { findTrigger } from "../../triggers/find-trigger.ts";
 import { HttpError, notFound } from "../http-error.ts";
@@ -20,6 +21,7 @@ const deliveryFilters = z.object({
     .enum(["accepted", "duplicate", "ignored", "canceled", "refused"])
     .optional(),
   trigger_id: z.coerce.number().int().min(1).optional(),
+  search: z.string().max(200).optional(),
 });
 
 type DeliveryRow = Selectable<DeliveryTable>;
@@ -67,6 +69,15 @@ export function deliveryRoutes(app: App) {
       if (filters.outcome) query = query.where("outcome", "=", filters.outcome);
       if (filters.trigger_id)
         query = query.where("trigger_id", "=", filters.trigger_id);
+      const { search } = filters;
+      if (search) {
+        query = query.where((eb) =>
+          eb.or([
+            containsText("reason", search),
+            containsText("delivery_key", search),
+          ]),
+        );
+      }
       const rows = await fetchPage(reply, query, readPage(request.query));
       return rows.map((row) => deliveryView(row, false));
     });
