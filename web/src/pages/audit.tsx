@@ -4,8 +4,12 @@ import { workflowsApi } from "../api/paths.ts";
 import type { AuditEvent } from "../api/types.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
 import { formatTime } from "../components/format.ts";
+import { LoadOlder } from "../components/load-older.tsx";
 import { ProjectNav } from "../components/project-nav.tsx";
-import { useLoad } from "../components/use-load.ts";
+import { usePagedList } from "../components/use-paged-list.ts";
+
+/** Audit events asked for at a time (the API's largest page). */
+const AUDIT_EVENTS_PER_PAGE = 100;
 
 interface Filters {
   search: string;
@@ -18,15 +22,17 @@ export function AuditPage(props: { params: { id: string } }) {
   const [draft, setDraft] = useState<Filters>({ search: "", from: "", to: "" });
   const [filters, setFilters] = useState<Filters>(draft);
 
-  const events = useLoad(
-    () =>
+  const events = usePagedList(
+    (page) =>
       requestList<AuditEvent>(`${workflowsApi(projectId)}/audit_events`, {
         search: filters.search,
         created_after: filters.from ? `${filters.from}T00:00:00Z` : undefined,
         created_before: filters.to ? dayAfter(filters.to) : undefined,
-        per_page: 100,
+        page,
+        per_page: AUDIT_EVENTS_PER_PAGE,
       }),
     `${projectId} ${JSON.stringify(filters)}`,
+    AUDIT_EVENTS_PER_PAGE,
   );
 
   return (
@@ -102,6 +108,7 @@ export function AuditPage(props: { params: { id: string } }) {
         </tbody>
       </table>
       {events.data?.items.length === 0 && <p>No events match.</p>}
+      <LoadOlder list={events} noun="events" />
     </section>
   );
 }

@@ -4,38 +4,46 @@ import { projectPage, workflowsApi } from "../api/paths.ts";
 import type { Delivery } from "../api/types.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
 import { formatTime } from "../components/format.ts";
+import { LoadOlder } from "../components/load-older.tsx";
 import { ProjectNav } from "../components/project-nav.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
-import { useLoad } from "../components/use-load.ts";
+import { usePagedList } from "../components/use-paged-list.ts";
 
 const OUTCOMES = ["accepted", "duplicate", "ignored", "canceled", "refused"];
+
+/** Deliveries asked for at a time (the API's largest page). */
+const DELIVERIES_PER_PAGE = 100;
 
 export function DeliveriesPage(props: { params: { id: string } }) {
   const projectId = props.params.id;
   const [outcome, setOutcome] = useState("");
-  const [reason, setReason] = useState("");
+  const [draft, setDraft] = useState("");
+  const [search, setSearch] = useState("");
 
-  const deliveries = useLoad(
-    () =>
+  const deliveries = usePagedList(
+    (page) =>
       requestList<Delivery>(`${workflowsApi(projectId)}/deliveries`, {
         outcome,
-        per_page: 100,
+        search,
+        page,
+        per_page: DELIVERIES_PER_PAGE,
       }),
-    `${projectId} ${outcome}`,
+    `${projectId} ${outcome} ${JSON.stringify(search)}`,
+    DELIVERIES_PER_PAGE,
   );
-
-  // The API filters by outcome; the reason is matched on the loaded page.
-  const needle = reason.trim().toLowerCase();
-  const shown = deliveries.data?.items.filter(
-    (delivery) =>
-      needle === "" || (delivery.reason ?? "").toLowerCase().includes(needle),
-  );
+  const shown = deliveries.data?.items;
 
   return (
     <section>
       <ProjectNav projectId={projectId} current="deliveries" />
       <h1>Deliveries</h1>
-      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+      <form
+        class="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setSearch(draft.trim());
+        }}
+      >
         <label>
           Outcome
           <select
@@ -51,13 +59,14 @@ export function DeliveriesPage(props: { params: { id: string } }) {
           </select>
         </label>
         <label>
-          Reason contains
+          Reason or delivery key
           <input
             type="search"
-            value={reason}
-            onInput={(event) => setReason(event.currentTarget.value)}
+            value={draft}
+            onInput={(event) => setDraft(event.currentTarget.value)}
           />
         </label>
+        <button type="submit">Search</button>
         <button type="button" onClick={deliveries.reload}>
           Refresh
         </button>
@@ -105,6 +114,7 @@ export function DeliveriesPage(props: { params: { id: string } }) {
         </tbody>
       </table>
       {shown?.length === 0 && <p>No deliveries match.</p>}
+      <LoadOlder list={deliveries} noun="deliveries" />
     </section>
   );
 }

@@ -3,12 +3,17 @@ import { type ListPage, requestJson, requestList } from "../api/client.ts";
 import { projectApi, workflowsApi } from "../api/paths.ts";
 import type { Project, Run, Trigger } from "../api/types.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
+import { LoadOlder } from "../components/load-older.tsx";
 import { ProjectNav } from "../components/project-nav.tsx";
 import { RunRow } from "../components/run-row.tsx";
 import { useLoad } from "../components/use-load.ts";
+import { usePagedList } from "../components/use-paged-list.ts";
 import { useRunEvents } from "../components/use-run-events.ts";
 
 const STATUSES = ["queued", "running", "succeeded", "failed", "canceled"];
+
+/** Runs asked for at a time, first and on each "Load older runs". */
+const RUNS_PER_PAGE = 50;
 
 interface Filters {
   status: string;
@@ -34,9 +39,15 @@ export function RunsPage(props: { params: { id: string } }) {
     () => requestList<Trigger>(`${api}/triggers`, { per_page: 100 }),
     projectId,
   );
-  const runs = useLoad(
-    () => requestList<Run>(`${api}/runs`, { ...filters, per_page: 50 }),
+  const runs = usePagedList(
+    (page) =>
+      requestList<Run>(`${api}/runs`, {
+        ...filters,
+        page,
+        per_page: RUNS_PER_PAGE,
+      }),
     `${projectId} ${JSON.stringify(filters)}`,
+    RUNS_PER_PAGE,
   );
 
   const live = useRunEvents(`${api}/runs/events`, (run) => {
@@ -130,6 +141,7 @@ export function RunsPage(props: { params: { id: string } }) {
         </tbody>
       </table>
       {runs.data?.items.length === 0 && <p>No runs match.</p>}
+      <LoadOlder list={runs} noun="runs" />
     </section>
   );
 }
@@ -150,14 +162,22 @@ function matches(run: Run, filters: Filters): boolean {
 
 /**
  * Replaces a known run in place and puts a new one at the top (newest
- * first); a run that no longer matches the filters leaves the list.
+ * first); a run that no longer matches the filters leaves the list. The
+ * list stays the newest runs that match, with none missing in between,
+ * so that the next older page starts where it ends: a run older than the
+ * oldest shown, while older pages are not loaded, waits for them.
  */
 function mergeRun(
   page: ListPage<Run> | undefined,
   run: Run,
   belongs: boolean,
-): ListPage<Run> {
+): ListPage<Run> | undefined {
   const items = page?.items ?? [];
+  const oldest = items.at(-1);
+  const known = items.some((item) => item.id === run.id);
+  if (!known && page?.nextPage != null && oldest && run.id < oldest.id) {
+    return page;
+  }
   const others = items.filter((item) => item.id !== run.id);
   const merged = belongs
     ? [run, ...others].sort((a, b) => b.id - a.id)
