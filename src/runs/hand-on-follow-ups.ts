@@ -2,6 +2,7 @@ import { recordAuditEvent, SYSTEM_ACTOR } from "../audit/audit-event.ts";
 import { enqueueJob } from "../queue/enqueue-job.ts";
 import type { Db } from "../store/database.ts";
 import { insertRuns, runTicketKey } from "./insert-runs.ts";
+import { ticketOf } from "./run-record.ts";
 import { recordTimelineEvent } from "./timeline.ts";
 
 /**
@@ -46,14 +47,7 @@ export async function handOnFollowUps(
         triggerId: run.trigger_id,
         workflowType: run.workflow_type,
         executor: run.executor,
-        ticket: {
-          workflowType: run.workflow_type,
-          title: run.title,
-          description: run.description,
-          externalReference: run.external_reference,
-          externalUrl: run.external_url ?? undefined,
-          externalSystem: run.external_system,
-        },
+        ticket: ticketOf(run),
         contextJson: run.context,
         receivedAt,
         verifiedAt: receivedAt,
